@@ -1,0 +1,79 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// augpro: batch-precomputes AugPro-augmented, teacher-labelled training corpora.
+///
+/// One module per pipeline stage family, so the compiler guards the walls:
+/// reader → tokenizer → interpolator → projector → teacher → writer,
+/// wired by `AugProRuntime` and assembled from YAML by `AugPro`.
+let package = Package(
+    name: "augpro",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "augpro", targets: ["augpro"]),
+        .library(name: "AugPro", targets: ["AugPro"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // Thin C shims: each is imported by exactly one Swift wrapper in AugProNumerics.
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        // Numerics and I/O primitives: zstd, BLAS, memory-mapped files, safetensors, hashes.
+        .target(
+            name: "AugProNumerics",
+            dependencies: ["CZstd", "CBLAS"]
+        ),
+        // Bounded batch channels, stage protocol, ordered workers, cancellation, reports.
+        .target(
+            name: "AugProRuntime",
+            dependencies: [.product(name: "AsyncAlgorithms", package: "swift-async-algorithms")]
+        ),
+        // The record types that flow between stages.
+        .target(name: "AugProRecords"),
+
+        // Stages.
+        .target(name: "AugProReader", dependencies: ["AugProRuntime", "AugProRecords", "AugProNumerics"]),
+        .target(name: "AugProTokenizer", dependencies: ["AugProRuntime", "AugProRecords"]),
+        .target(name: "AugProInterpolator", dependencies: ["AugProRuntime", "AugProRecords"]),
+        .target(name: "AugProProjector", dependencies: ["AugProRuntime", "AugProRecords", "AugProNumerics"]),
+        .target(name: "AugProTeacher", dependencies: ["AugProRuntime", "AugProRecords", "AugProNumerics"]),
+        .target(name: "AugProWriter", dependencies: ["AugProRuntime", "AugProRecords", "AugProNumerics"]),
+
+        // Pipeline assembly: YAML config, stage chain type-checking, running, reports.
+        .target(
+            name: "AugPro",
+            dependencies: [
+                "AugProRuntime", "AugProRecords", "AugProNumerics",
+                "AugProReader", "AugProTokenizer", "AugProInterpolator",
+                "AugProProjector", "AugProTeacher", "AugProWriter",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // The command-line tool.
+        .executableTarget(
+            name: "augpro",
+            dependencies: ["AugPro", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
+        // Benchmarks: one executable per area, each run side by side with its Python reference.
+        .executableTarget(name: "bench-tokenizer", dependencies: ["AugProTokenizer", "AugProRuntime"], path: "Benchmarks/bench-tokenizer"),
+        .executableTarget(name: "bench-projector", dependencies: ["AugProProjector", "AugProInterpolator", "AugProNumerics"], path: "Benchmarks/bench-projector"),
+        .executableTarget(name: "bench-teacher", dependencies: ["AugProTeacher", "AugProNumerics"], path: "Benchmarks/bench-teacher"),
+
+        .target(name: "AugProTestSupport", path: "Tests/AugProTestSupport"),
+        .testTarget(name: "AugProNumericsTests", dependencies: ["AugProTestSupport", "AugProNumerics"]),
+        .testTarget(name: "AugProRuntimeTests", dependencies: ["AugProTestSupport", "AugProRuntime"]),
+        .testTarget(name: "AugProReaderTests", dependencies: ["AugProTestSupport", "AugProReader", "AugProNumerics"]),
+        .testTarget(name: "AugProTokenizerTests", dependencies: ["AugProTestSupport", "AugProTokenizer"]),
+        .testTarget(name: "AugProMixTests", dependencies: ["AugProTestSupport", "AugProInterpolator", "AugProProjector", "AugProNumerics"]),
+        .testTarget(name: "AugProTeacherTests", dependencies: ["AugProTestSupport", "AugProTeacher", "AugProNumerics"]),
+        .testTarget(name: "AugProWriterTests", dependencies: ["AugProTestSupport", "AugProWriter", "AugProNumerics"]),
+        .testTarget(name: "AugProConfigTests", dependencies: ["AugProTestSupport", "AugPro"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["AugProTestSupport", "AugPro"]),
+    ]
+)
