@@ -9,7 +9,7 @@ struct ErasedBatch: @unchecked Sendable {
     let count: Int
 }
 
-typealias LinkChannel = MultiProducerSingleConsumerAsyncChannel<ErasedBatch, Never>
+typealias LinkChannel = MultiProducerSingleConsumerAsyncChannel<ErasedBatch, any Error>
 
 /// The receiving end of a bounded link between two stages: yields batches until the upstream
 /// stage finishes. Owned by exactly one consuming task.
@@ -30,7 +30,13 @@ public final class StageInput<Element: Sendable>: @unchecked Sendable {
     /// a cancelled run for a finished input.
     public func next() async throws -> [Element]? {
         let start = clock.now
-        let batch = await channel.next()
+        let batch: ErasedBatch?
+        do {
+            batch = try await channel.next()
+        } catch {
+            waitingTime += clock.now - start
+            throw UpstreamFailure()
+        }
         waitingTime += clock.now - start
         guard let batch else {
             try Task.checkCancellation()
@@ -70,10 +76,11 @@ public final class StageOutput<Element: Sendable>: @unchecked Sendable {
         examplesSent += batch.count
     }
 
-    /// Ends the link: downstream sees the end of input after the buffered batches.
-    func finish() {
+    /// Ends the link: downstream sees the end of input after the buffered batches, or, when
+    /// `error` is given, an ``UpstreamFailure`` so that it never mistakes a failure for the end.
+    func finish(throwing error: (any Error)? = nil) {
         if let source = source.take() {
-            source.finish()
+            source.finish(throwing: error)
         }
     }
 }
@@ -82,8 +89,15 @@ public final class StageOutput<Element: Sendable>: @unchecked Sendable {
 func makeLink<Element: Sendable>(of: Element.Type, capacity: Int) -> (StageInput<Element>, StageOutput<Element>) {
     var pair = LinkChannel.makeChannel(
         of: ErasedBatch.self,
+        throwing: (any Error).self,
         backpressureStrategy: .watermark(low: max(1, capacity / 2), high: max(1, capacity)))
     let input = StageInput<Element>(channel: pair.takeChannel())
     let output = StageOutput<Element>(source: pair.source)
     return (input, output)
+}
+
+/// Thrown by ``StageInput/next()`` when the upstream stage failed: the pipeline reports the
+/// upstream stage's own error, not this one.
+public struct UpstreamFailure: Error, CustomStringConvertible {
+    public var description: String { "an upstream stage failed" }
 }

@@ -1,0 +1,143 @@
+import Foundation
+import Yams
+
+/// A problem in a pipeline file, located by file, line, column and key path, e.g.
+/// `quickstart.yaml:12:7: stages[1].writer.compression: expected zstd:N with N in 1...22`.
+public struct ConfigError: Error, CustomStringConvertible, Equatable {
+    public var file: String
+    public var line: Int?
+    public var column: Int?
+    /// The key path, e.g. `stages[1].writer.compression` (empty for the whole file).
+    public var path: String
+    public var message: String
+
+    public init(file: String, line: Int?, column: Int?, path: String, message: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.path = path
+        self.message = message
+    }
+
+    public var description: String {
+        var location = file
+        if let line { location += ":\(line)" }
+        if let column { location += ":\(column)" }
+        return path.isEmpty ? "\(location): \(message)" : "\(location): \(path): \(message)"
+    }
+}
+
+/// An error thrown while decoding a config value; the loader adds file, line and column.
+struct ConfigIssue: Error {
+    var codingPath: [any CodingKey]
+    var message: String
+}
+
+/// A coding key for any string or index, used to see every key a mapping holds.
+struct AnyKey: CodingKey, Hashable {
+    var stringValue: String
+    var intValue: Int?
+
+    init(stringValue: String) { self.stringValue = stringValue }
+    init(intValue: Int) {
+        self.stringValue = String(intValue)
+        self.intValue = intValue
+    }
+    init(_ string: String) { self.stringValue = string }
+}
+
+extension [any CodingKey] {
+    /// `stages[1].writer.compression` style rendering of a coding path.
+    var renderedPath: String {
+        var out = ""
+        for key in self {
+            if let index = key.intValue {
+                out += "[\(index)]"
+            } else {
+                if !out.isEmpty { out += "." }
+                out += key.stringValue
+            }
+        }
+        return out
+    }
+}
+
+extension Decoder {
+    /// Throws a ``ConfigIssue`` for the first key of this mapping that is not in `allowed`.
+    func rejectUnknownKeys(_ allowed: [String]) throws {
+        let container = try self.container(keyedBy: AnyKey.self)
+        for key in container.allKeys where !allowed.contains(key.stringValue) {
+            throw ConfigIssue(
+                codingPath: codingPath + [key],
+                message: "unknown key `\(key.stringValue)` (expected one of: \(allowed.joined(separator: ", ")))")
+        }
+    }
+
+    /// Throws a ``ConfigIssue`` at this value's own path.
+    func issue(_ message: String) -> ConfigIssue {
+        ConfigIssue(codingPath: codingPath, message: message)
+    }
+
+    /// The folder relative paths in this file are resolved against.
+    var baseDirectory: URL {
+        userInfo[.baseDirectory] as? URL ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    }
+}
+
+extension CodingUserInfoKey {
+    static let baseDirectory = CodingUserInfoKey(rawValue: "augpro.baseDirectory")!
+}
+
+extension KeyedDecodingContainer {
+    /// Decodes a path and resolves it against the pipeline file's folder.
+    func decodePath(_ key: Key, in decoder: Decoder, mustExist: Bool) throws -> URL {
+        let raw = try decode(String.self, forKey: key)
+        return try resolvePath(raw, key: key, in: decoder, mustExist: mustExist)
+    }
+
+    /// Like ``decodePath(_:in:mustExist:)`` for an optional key.
+    func decodePathIfPresent(_ key: Key, in decoder: Decoder, mustExist: Bool) throws -> URL? {
+        guard let raw = try decodeIfPresent(String.self, forKey: key) else { return nil }
+        return try resolvePath(raw, key: key, in: decoder, mustExist: mustExist)
+    }
+
+    private func resolvePath(_ raw: String, key: Key, in decoder: Decoder, mustExist: Bool) throws -> URL {
+        guard !raw.isEmpty else {
+            throw ConfigIssue(codingPath: codingPath + [key], message: "expected a path, got an empty string")
+        }
+        let url = raw.hasPrefix("/")
+            ? URL(fileURLWithPath: raw)
+            : decoder.baseDirectory.appendingPathComponent(raw).standardizedFileURL
+        if mustExist && !FileManager.default.fileExists(atPath: url.path) {
+            throw ConfigIssue(codingPath: codingPath + [key], message: "no such file or folder: \(url.path)")
+        }
+        return url
+    }
+
+    /// Decodes an integer and checks it lies in `range`.
+    func decodeInt(_ key: Key, in range: ClosedRange<Int>, default value: Int) throws -> Int {
+        guard let decoded = try decodeIfPresent(Int.self, forKey: key) else { return value }
+        guard range.contains(decoded) else {
+            throw ConfigIssue(
+                codingPath: codingPath + [key],
+                message: "expected an integer in \(range.lowerBound)...\(range.upperBound), got \(decoded)")
+        }
+        return decoded
+    }
+
+    /// Decodes a string that must be one of `choices`.
+    func decodeChoice(_ key: Key, _ choices: [String], default value: String) throws -> String {
+        guard let decoded = try decodeIfPresent(String.self, forKey: key) else { return value }
+        guard choices.contains(decoded) else {
+            throw ConfigIssue(
+                codingPath: codingPath + [key],
+                message: "expected one of \(choices.joined(separator: " | ")), got `\(decoded)`")
+        }
+        return decoded
+    }
+
+    /// An issue located at `key`.
+    func issue(_ key: Key, _ message: String) -> ConfigIssue {
+        ConfigIssue(codingPath: codingPath + [key], message: message)
+    }
+}
