@@ -1,0 +1,171 @@
+import AugProNumerics
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file read as a stream of (decompressed) bytes in bounded pieces.
+protocol ByteSource: AnyObject {
+    /// Fills the start of `buffer`; returns the byte count, 0 only at the end of the input.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+    /// Bytes of the file itself (compressed, for `.zst`) consumed so far: for progress.
+    var fileBytesRead: Int { get }
+}
+
+/// An uncompressed file read with POSIX `read`.
+final class PlainFileSource: ByteSource {
+    private let path: String
+    private let descriptor: Int32
+    private(set) var fileBytesRead = 0
+
+    init(path: String) throws {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else {
+            throw ReaderError.io(path: path, reason: "cannot open: \(String(cString: strerror(errno)))")
+        }
+        self.path = path
+        self.descriptor = descriptor
+    }
+
+    deinit { close(descriptor) }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let count = readDescriptor(descriptor, buffer.baseAddress, buffer.count)
+        guard count >= 0 else {
+            throw ReaderError.io(path: path, reason: "read failed: \(String(cString: strerror(errno)))")
+        }
+        fileBytesRead += count
+        return count
+    }
+}
+
+/// A zstd-compressed file, decompressed while streaming.
+final class ZstdSource: ByteSource {
+    private let reader: ZstdFileReader
+
+    init(path: String, chunkSize: Int) throws {
+        do {
+            reader = try ZstdFileReader(path: path, chunkSize: chunkSize)
+        } catch let error as ZstdError {
+            throw ReaderError.io(path: path, reason: error.reason)
+        }
+    }
+
+    var fileBytesRead: Int { reader.compressedBytesRead }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        do {
+            return try reader.read(into: buffer)
+        } catch let error as ZstdError {
+            throw ReaderError.io(path: reader.path, reason: "zstd: \(error.reason)")
+        }
+    }
+}
+
+/// The size of the file at `path` in bytes, for the progress total.
+func fileSize(_ path: String) throws -> Int {
+    var info = stat()
+    guard stat(path, &info) == 0 else {
+        throw ReaderError.io(path: path, reason: "cannot open: \(String(cString: strerror(errno)))")
+    }
+    guard (info.st_mode & S_IFMT) == S_IFREG else {
+        throw ReaderError.io(path: path, reason: "not a regular file")
+    }
+    return Int(info.st_size)
+}
+
+/// POSIX `read`, named apart from the `read(into:)` methods above.
+private func readDescriptor(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    read(descriptor, buffer, count)
+}
+
+/// A sliding window over a ``ByteSource``: bytes `[start, end)` of `base` are read but not yet
+/// consumed. `readMore` moves them to the front (invalidating pointers and offsets into the old
+/// window) and appends the next chunk, growing only when a record is longer than the window.
+final class ChunkedBuffer {
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    /// The first unconsumed byte.
+    var start = 0
+    /// One past the last byte read.
+    private(set) var end = 0
+    /// Set once the source returned 0.
+    private(set) var endOfInput = false
+    private let chunkSize: Int
+    private let source: ByteSource
+
+    init(source: ByteSource, chunkSize: Int) {
+        self.source = source
+        self.chunkSize = max(1, chunkSize)
+        self.capacity = 2 * self.chunkSize
+        self.base = .allocate(capacity: capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// Unconsumed bytes.
+    var available: Int { end - start }
+
+    /// Compacts and reads one more chunk. Returns false (adding nothing) at the end of input.
+    func readMore() throws -> Bool {
+        if endOfInput { return false }
+        if start > 0 {
+            if end > start { (base).update(from: base + start, count: end - start) }
+            end -= start
+            start = 0
+        }
+        if capacity - end < chunkSize {
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: end + 2 * chunkSize)
+            grown.update(from: base, count: end)
+            base.deallocate()
+            base = grown
+            capacity = end + 2 * chunkSize
+        }
+        let count = try source.read(into: UnsafeMutableRawBufferPointer(start: base + end, count: capacity - end))
+        if count == 0 {
+            endOfInput = true
+            return false
+        }
+        end += count
+        return true
+    }
+
+    /// The unconsumed bytes from `offset` (relative to `start`) on.
+    func bytes(from offset: Int = 0) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: base + start + offset, count: end - start - offset)
+    }
+
+    /// Index (relative to `start`) of the next `byte` at or after relative `offset`, if read.
+    func find(_ byte: UInt8, from offset: Int) -> Int? {
+        let count = end - start - offset
+        guard count > 0, let found = memchr(base + start + offset, Int32(byte), count) else { return nil }
+        return UnsafeRawPointer(found) - UnsafeRawPointer(base + start)
+    }
+
+    /// Consumes input up to and including the next newline (or to the end of input).
+    /// Used to resynchronise after an overlong or malformed record.
+    func discardThroughNewline(from offset: Int) throws {
+        var scanned = offset
+        while true {
+            if let newline = find(UInt8(ascii: "\n"), from: scanned) {
+                start += newline + 1
+                return
+            }
+            start = end
+            scanned = 0
+            if !(try readMore()) { return }
+        }
+    }
+
+    /// Fills the first `count` bytes of the source into the window and tells whether they equal
+    /// `prefix` (used for the UTF-8 byte order mark).
+    func hasPrefix(_ prefix: [UInt8]) throws -> Bool {
+        while available < prefix.count {
+            if !(try readMore()) { break }
+        }
+        guard available >= prefix.count else { return false }
+        return prefix.indices.allSatisfy { base[start + $0] == prefix[$0] }
+    }
+}

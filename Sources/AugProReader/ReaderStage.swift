@@ -1,0 +1,82 @@
+import AugProRecords
+import AugProRuntime
+import Synchronization
+
+/// The first stage: streams a TSV, CSV or JSON Lines corpus (optionally `.zst`) as batches of
+/// ``TextRecord``, in file order, with memory bounded by the chunk size and `max_line_bytes`.
+///
+/// Bad rows fail the run with `FILE:LINE: reason`, or in `skip` mode go to `rejects.jsonl` and
+/// are counted in the report. Empty lines are skipped and counted as `blank_lines`.
+public struct ReaderStage: SourceStage {
+    public typealias Output = TextRecord
+
+    public let name = "reader"
+    public let options: ReaderOptions
+    /// Bytes per read from the file (tests use tiny chunks so records straddle them).
+    public let chunkSize: Int
+    private let statistics = Statistics()
+
+    /// Checks the options (not the file: see ``checkInput()``).
+    public init(options: ReaderOptions, chunkSize: Int = 1 << 20) throws {
+        try options.validate()
+        _ = try options.resolvedFormat()
+        self.options = options
+        self.chunkSize = max(1, chunkSize)
+    }
+
+    /// Opens the file and reads its header, so that a missing file or column fails before the
+    /// pipeline starts.
+    public func checkInput() throws {
+        let parser = try CorpusParser(options: options, chunkSize: min(chunkSize, 1 << 16))
+        try parser.close()
+    }
+
+    public func run(output: StageOutput<TextRecord>, context: StageContext) async throws {
+        let total = try fileSize(options.path)
+        context.progress.setTotalBytes(total)
+        let parser = try CorpusParser(options: options, chunkSize: chunkSize)
+        let limit = max(1, context.batchSize)
+        do {
+            var more = true
+            while more && !context.stopRequested {
+                var batch: [TextRecord] = []
+                batch.reserveCapacity(limit)
+                more = try parser.next(into: &batch, limit: limit)
+                let seen = parser.counts
+                statistics.counts.withLock { $0 = seen }
+                context.progress.setBytesRead(parser.fileBytesRead)
+                context.progress.addExamplesRead(batch.count)
+                try await output.send(batch)
+            }
+        } catch {
+            try? parser.close()
+            let seen = parser.counts
+            statistics.counts.withLock { $0 = seen }
+            throw error
+        }
+        try parser.close()
+    }
+
+    /// `read`, `rejected`, `blank_lines`, `bytes_read` (of the file), `format`, `compressed`,
+    /// and `rejects` (the file's path) when rows were rejected.
+    public func reportDetails() -> [String: JSONValue] {
+        let seen = statistics.counts.withLock { $0 }
+        var details: [String: JSONValue] = [
+            "read": .int(seen.read),
+            "rejected": .int(seen.rejected),
+            "blank_lines": .int(seen.blankLines),
+            "bytes_read": .int(seen.fileBytes),
+            "format": .string((try? options.resolvedFormat().rawValue) ?? "unknown"),
+            "compressed": .bool(options.isCompressed),
+        ]
+        if seen.rejected > 0, let url = options.rejectsURL {
+            details["rejects"] = .string(url.path)
+        }
+        return details
+    }
+
+    /// The counts shared between the running stage and the report.
+    private final class Statistics: Sendable {
+        let counts = Mutex(ReaderCounts())
+    }
+}
