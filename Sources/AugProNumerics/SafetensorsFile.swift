@@ -116,6 +116,21 @@ public final class SafetensorsFile: Sendable {
         }
     }
 
+    /// A long-lived Float32 view of `name`: F32 tensors at an aligned offset point straight into
+    /// the mapping (which the view keeps alive); other float dtypes are converted once.
+    public func float32Tensor(_ name: String) throws -> Float32Tensor {
+        let info = try info(name)
+        try requireFloat(info)
+        return try withRawBytes(name) { raw in
+            if info.dtype == .f32, Int(bitPattern: raw.baseAddress) % MemoryLayout<Float>.alignment == 0 {
+                let floats = raw.assumingMemoryBound(to: Float.self)
+                return Float32Tensor(
+                    shape: info.shape, buffer: UnsafeBufferPointer(start: floats.baseAddress, count: info.elementCount), owner: self)
+            }
+            return Float32Tensor(shape: info.shape, values: Self.convert(raw, dtype: info.dtype, count: info.elementCount))
+        }
+    }
+
     /// A Float32 copy of `name` (F32, F16 or BF16).
     public func floats(_ name: String) throws -> [Float] {
         let info = try info(name)
@@ -168,5 +183,55 @@ public final class SafetensorsFile: Sendable {
             return sign == 0 ? magnitude : -magnitude
         }
         return Float(bitPattern: sign | ((exponent + 112) << 23) | (mantissa << 13))
+    }
+}
+
+/// A Float32 tensor whose storage outlives any closure: either a view into a mapped
+/// safetensors file (kept alive by this value) or its own converted copy.
+public struct Float32Tensor: @unchecked Sendable {
+    /// The tensor's shape (row-major).
+    public let shape: [Int]
+    /// The first element's address; valid as long as this value (or a copy of it) exists.
+    public let pointer: UnsafePointer<Float>
+    /// The number of elements.
+    public let count: Int
+    private let owner: AnyObject
+
+    init(shape: [Int], buffer: UnsafeBufferPointer<Float>, owner: SafetensorsFile) {
+        if let base = buffer.baseAddress {
+            self.shape = shape
+            self.pointer = base
+            self.count = buffer.count
+            self.owner = owner
+        } else {
+            self = Float32Tensor(shape: shape, values: [])
+        }
+    }
+
+    /// Wraps owned values (for converted dtypes or weights built in memory).
+    public init(shape: [Int], values: [Float]) {
+        let storage = FloatStorage(values)
+        self.shape = shape
+        self.pointer = UnsafePointer(storage.pointer)
+        self.count = values.count
+        self.owner = storage
+    }
+
+    /// The elements as a buffer.
+    public var buffer: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: pointer, count: count) }
+
+    /// Heap storage that frees itself.
+    private final class FloatStorage {
+        let pointer: UnsafeMutablePointer<Float>
+
+        init(_ values: [Float]) {
+            pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, values.count))
+            pointer.initialize(repeating: 0, count: max(1, values.count))
+            values.withUnsafeBufferPointer { source in
+                if let base = source.baseAddress { pointer.update(from: base, count: values.count) }
+            }
+        }
+
+        deinit { pointer.deallocate() }
     }
 }

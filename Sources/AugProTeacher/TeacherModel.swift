@@ -1,0 +1,156 @@
+import AugProNumerics
+import Foundation
+
+/// Who the teacher is, for `report.json`: enough to tell two runs' teachers apart.
+public struct TeacherIdentity: Sendable, Equatable {
+    /// The model folder's last path component, e.g. `all-MiniLM-L6-v2`.
+    public var folderName: String
+    /// SHA-256 (hex) of the encoder's `config.json` bytes.
+    public var configSHA256: String
+    /// SHA-256 (hex) of `model.safetensors`.
+    public var weightsSHA256: String
+    /// The size of `model.safetensors` in bytes.
+    public var weightsBytes: Int
+}
+
+/// An embedded BERT-family teacher loaded from a Hugging Face folder: a
+/// `BertForSequenceClassification` checkpoint (→ logits) or a sentence-transformers folder
+/// (→ pooled, optionally normalised embedding). Weights stay memory-mapped.
+public final class TeacherModel: Sendable {
+    /// The folder it was loaded from.
+    public let folder: URL
+    public let config: BertConfig
+    let encoder: BertEncoder
+    private let layout: ModelFolder
+    private let weightsFile: SafetensorsFile
+    private let configURL: URL
+
+    /// Loads and validates `folder`. Throws ``TeacherError`` naming what is missing or unsupported.
+    public init(folder: URL) throws {
+        self.folder = folder
+        layout = try ModelFolder(folder: folder)
+        configURL = layout.encoderFolder.appendingPathComponent("config.json")
+        config = try BertConfig(url: configURL)
+        let weightsURL = layout.encoderFolder.appendingPathComponent("model.safetensors")
+        guard FileManager.default.fileExists(atPath: weightsURL.path) else {
+            throw TeacherError.file(weightsURL.path, "missing: the teacher needs its weights as model.safetensors")
+        }
+        weightsFile = try SafetensorsFile(url: weightsURL)
+        let weights = try BertWeights(file: weightsFile, config: config)
+        encoder = BertEncoder(config: config, weights: weights)
+        if layout.pooling == nil {
+            guard config.architectures.contains("BertForSequenceClassification") else {
+                throw TeacherError.file(
+                    folder.path,
+                    "no supported head: expected a sentence-transformers folder (modules.json with a Pooling module) or a BertForSequenceClassification config; architectures are \(config.architectures)")
+            }
+            guard weights.pooler != nil, let classifier = weights.classifier, classifier.weight.shape[0] > 0 else {
+                throw TeacherError.file(weightsURL.path, "BertForSequenceClassification needs pooler.dense.* and classifier.* tensors")
+            }
+            if let labels = config.id2label, labels.count != classifier.weight.shape[0] {
+                throw TeacherError.file(configURL.path, "id2label has \(labels.count) labels but the classifier has \(classifier.weight.shape[0]) outputs")
+            }
+        }
+    }
+
+    /// The vocabulary size token ids must stay below.
+    public var vocabularySize: Int { config.vocabularySize }
+    /// The longest sequence the position embeddings allow.
+    public var maxSequenceLength: Int { config.maxPositions }
+    /// Label names by class id, when the config has them.
+    public var id2label: [String]? { config.id2label }
+    /// Whether the model has a classification head (logits / probs).
+    public var producesLogits: Bool { layout.pooling == nil }
+    /// Whether the model is a sentence-transformers encoder (embedding).
+    public var producesEmbedding: Bool { layout.pooling != nil }
+    /// The number of classes (logit width), or nil without a classifier.
+    public var labelCount: Int? { producesLogits ? encoder.weights.classifier?.weight.shape[0] : nil }
+    /// The embedding width.
+    public var embeddingSize: Int { config.hiddenSize }
+
+    /// Hashes the config and the weights (reads the whole weights file once).
+    public func identity() throws -> TeacherIdentity {
+        let configBytes = [UInt8](try Data(contentsOf: configURL))
+        var weights = SHA256()
+        let mapped = try MappedFile(url: URL(fileURLWithPath: weightsFile.path))
+        weights.update(mapped.bytes)
+        return TeacherIdentity(
+            folderName: folder.standardizedFileURL.lastPathComponent,
+            configSHA256: hexString(SHA256.hash(configBytes)),
+            weightsSHA256: weights.hexDigest(),
+            weightsBytes: mapped.count)
+    }
+
+    /// The head outputs of one packed batch.
+    struct Outputs {
+        var logits: [[Float]]?
+        var embeddings: [[Float]]?
+    }
+
+    /// Runs the encoder and the requested heads over validated sequences.
+    func predict(_ sequences: [BertEncoder.Sequence], logits: Bool, embedding: Bool) -> Outputs {
+        let states = encoder.encode(sequences)
+        var outputs = Outputs()
+        if logits { outputs.logits = classify(states) }
+        if embedding, let pooling = layout.pooling { outputs.embeddings = pool(states, pooling) }
+        return outputs
+    }
+
+    /// Pooler (dense + tanh on `[CLS]`) then classifier, for every sequence at once.
+    private func classify(_ states: BertEncoder.Output) -> [[Float]] {
+        guard let pooler = encoder.weights.pooler, let classifier = encoder.weights.classifier else { return [] }
+        let count = states.offsets.count - 1
+        let width = states.width
+        let labels = classifier.weight.shape[0]
+        var first = [Float](repeating: 0, count: count * width)
+        for index in 0..<count {
+            let start = states.offsets[index] * width
+            first[(index * width)..<((index + 1) * width)] = states.hidden[start..<(start + width)]
+        }
+        var pooled = [Float](repeating: 0, count: count * width)
+        var scores = [Float](repeating: 0, count: count * labels)
+        first.withUnsafeBufferPointer { input in
+            pooled.withUnsafeMutableBufferPointer { output in
+                Kernels.linear(input.baseAddress!, rows: count, inputWidth: width, pooler, output: output.baseAddress!)
+                for index in output.indices { output[index] = Foundation.tanh(output[index]) }
+            }
+        }
+        pooled.withUnsafeBufferPointer { input in
+            scores.withUnsafeMutableBufferPointer { output in
+                Kernels.linear(input.baseAddress!, rows: count, inputWidth: width, classifier, output: output.baseAddress!)
+            }
+        }
+        return (0..<count).map { Array(scores[($0 * labels)..<(($0 + 1) * labels)]) }
+    }
+
+    /// cls / mean / max pooling over each sequence's token states, then optional L2 normalisation.
+    private func pool(_ states: BertEncoder.Output, _ pooling: ModelFolder.Pooling) -> [[Float]] {
+        let width = states.width
+        return (0..<(states.offsets.count - 1)).map { index in
+            let rows = states.rows(index)
+            var vector = [Float](repeating: pooling == .max ? -.infinity : 0, count: width)
+            states.hidden.withUnsafeBufferPointer { hidden in
+                switch pooling {
+                case .cls:
+                    for column in 0..<width { vector[column] = hidden[rows.lowerBound * width + column] }
+                case .mean:
+                    for row in rows {
+                        for column in 0..<width { vector[column] += hidden[row * width + column] }
+                    }
+                    let inverse = 1 / Float(rows.count)
+                    for column in 0..<width { vector[column] *= inverse }
+                case .max:
+                    for row in rows {
+                        for column in 0..<width { vector[column] = max(vector[column], hidden[row * width + column]) }
+                    }
+                }
+            }
+            if layout.normalize {
+                let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                let inverse = 1 / max(norm, 1e-12)
+                for column in 0..<width { vector[column] *= inverse }
+            }
+            return vector
+        }
+    }
+}

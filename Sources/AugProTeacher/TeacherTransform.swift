@@ -1,0 +1,163 @@
+import AugProNumerics
+import AugProRecords
+import AugProRuntime
+import Foundation
+import Synchronization
+
+/// The teacher stage: labels every sample with the embedded model's targets
+/// (`TokenSample.teacher`: logits, probs = softmax(logits / T), top-k, embedding).
+///
+/// Padding-free batching: a channel batch is sorted by length and cut into forward passes of
+/// `batchSize` sequences; within a pass the tokens are packed without padding and attention
+/// runs per sequence at its own length. Outputs come back in input order and do not depend on
+/// the grouping beyond float rounding.
+public struct TeacherTransform: BatchTransform {
+    public typealias Input = TokenSample
+    public typealias Output = TokenSample
+
+    public let name = "teacher"
+    public let options: TeacherOptions
+    /// The loaded model (its `vocabularySize`, `id2label` and `identity()` are for the report).
+    public let model: TeacherModel
+    private let statistics = Statistics()
+
+    /// Loads the model at `options.modelPath` and checks the options against it. Sets the
+    /// process-wide OpenBLAS thread count to `options.threads`.
+    public init(options: TeacherOptions) throws {
+        try self.init(options: options, model: TeacherModel(folder: options.modelPath))
+    }
+
+    /// Uses an already loaded model.
+    public init(options: TeacherOptions, model: TeacherModel) throws {
+        try options.validate()
+        let needsLogits = options.outputs.contains(.logits) || options.outputs.contains(.probs)
+        if needsLogits, !model.producesLogits {
+            throw TeacherError.file(
+                model.folder.path,
+                "outputs logits/probs need a BertForSequenceClassification head; this is a sentence-transformers model (embedding only)")
+        }
+        if options.outputs.contains(.embedding), !model.producesEmbedding {
+            throw TeacherError.file(
+                model.folder.path,
+                "output embedding needs a sentence-transformers folder (modules.json with a Pooling module); this is a classifier (logits/probs only)")
+        }
+        if let topK = options.topK, let labels = model.labelCount, topK > labels {
+            throw TeacherError("teacher: top_k \(topK) exceeds the \(labels) labels of \(model.folder.path)")
+        }
+        self.options = options
+        self.model = model
+        BLAS.setThreadCount(options.threads)
+    }
+
+    public func transform(_ batch: [TokenSample], context: StageContext) throws -> [TokenSample] {
+        let sequences = try batch.map(validated)
+        let order = batch.indices.sorted { (sequences[$0].inputIds.count, $0) < (sequences[$1].inputIds.count, $1) }
+        let wantsLogits = options.outputs.contains(.logits) || options.outputs.contains(.probs)
+        let wantsEmbedding = options.outputs.contains(.embedding)
+        var output = batch
+        var paddedTokens = 0
+        for start in stride(from: 0, to: order.count, by: options.batchSize) {
+            let group = Array(order[start..<min(start + options.batchSize, order.count)])
+            let results = model.predict(group.map { sequences[$0] }, logits: wantsLogits, embedding: wantsEmbedding)
+            paddedTokens += group.count * (group.map { sequences[$0].inputIds.count }.max() ?? 0)
+            for (position, index) in group.enumerated() {
+                output[index].teacher = targets(
+                    logits: results.logits?[position], embedding: results.embeddings?[position])
+            }
+        }
+        statistics.record(
+            samples: batch.count, tokens: sequences.reduce(0) { $0 + $1.inputIds.count }, paddedTokens: paddedTokens,
+            passes: (order.count + options.batchSize - 1) / options.batchSize)
+        return output
+    }
+
+    /// The configured targets from one sequence's raw head outputs.
+    func targets(logits: [Float]?, embedding: [Float]?) -> TeacherTargets {
+        var targets = TeacherTargets()
+        if let logits {
+            if options.outputs.contains(.logits) { targets.logits = logits }
+            if options.outputs.contains(.probs) { targets.probs = Self.softmax(logits, temperature: options.temperature) }
+            if let k = options.topK {
+                let ranked = logits.indices.sorted { (logits[$0], -$0) > (logits[$1], -$1) }.prefix(k)
+                targets.topKIds = ranked.map { Int32($0) }
+                targets.topKLogits = ranked.map { logits[$0] }
+            }
+        }
+        if options.outputs.contains(.embedding) { targets.embedding = embedding }
+        return targets
+    }
+
+    /// `softmax(logits / temperature)`, max-subtracted, accumulated in Double.
+    static func softmax(_ logits: [Float], temperature: Float) -> [Float] {
+        let scaled = logits.map { Double($0) / Double(temperature) }
+        let largest = scaled.max() ?? 0
+        let exponentials = scaled.map { Foundation.exp($0 - largest) }
+        let total = exponentials.reduce(0, +)
+        return exponentials.map { Float($0 / total) }
+    }
+
+    /// Checks a sample against the model's limits; errors name the sample.
+    private func validated(_ sample: TokenSample) throws -> BertEncoder.Sequence {
+        func fail(_ problem: String) -> TeacherError {
+            TeacherError("teacher: sample \(sample.id) (\(sample.provenance.kind.rawValue)): \(problem)")
+        }
+        let ids = sample.inputIds
+        guard !ids.isEmpty else { throw fail("has no tokens") }
+        guard ids.count <= model.maxSequenceLength else {
+            throw fail("\(ids.count) tokens exceed the model's max_position_embeddings of \(model.maxSequenceLength)")
+        }
+        guard sample.tokenTypeIds.count == ids.count else {
+            throw fail("\(sample.tokenTypeIds.count) token type ids for \(ids.count) tokens")
+        }
+        if let position = ids.firstIndex(where: { $0 < 0 || Int($0) >= model.vocabularySize }) {
+            throw fail("token id \(ids[position]) at position \(position) is outside the vocabulary of \(model.vocabularySize) tokens")
+        }
+        if let position = sample.tokenTypeIds.firstIndex(where: { Int($0) >= model.config.typeVocabularySize }) {
+            throw fail("token type \(sample.tokenTypeIds[position]) at position \(position) exceeds type_vocab_size \(model.config.typeVocabularySize)")
+        }
+        return BertEncoder.Sequence(inputIds: ids, tokenTypeIds: sample.tokenTypeIds)
+    }
+
+    public func reportDetails() -> [String: JSONValue] {
+        var details = statistics.details()
+        details["model"] = .string(model.folder.path)
+        details["vocab_size"] = .int(model.vocabularySize)
+        details["outputs"] = .array(options.outputs.map(\.rawValue).sorted().map(JSONValue.string))
+        if let labels = model.id2label { details["id2label"] = .array(labels.map(JSONValue.string)) }
+        do {
+            let identity = try model.identity()
+            details["identity"] = .object([
+                "folder": .string(identity.folderName),
+                "config_sha256": .string(identity.configSHA256),
+                "weights_sha256": .string(identity.weightsSHA256),
+                "weights_bytes": .int(identity.weightsBytes),
+            ])
+        } catch {
+            details["identity_error"] = .string("\(error)")
+        }
+        return details
+    }
+
+    /// Counters shared by the stage's workers.
+    private final class Statistics: Sendable {
+        private let counts = Mutex((samples: 0, tokens: 0, paddedTokens: 0, passes: 0))
+
+        func record(samples: Int, tokens: Int, paddedTokens: Int, passes: Int) {
+            counts.withLock {
+                $0.samples += samples
+                $0.tokens += tokens
+                $0.paddedTokens += paddedTokens
+                $0.passes += passes
+            }
+        }
+
+        func details() -> [String: JSONValue] {
+            counts.withLock {
+                [
+                    "samples": .int($0.samples), "tokens": .int($0.tokens),
+                    "tokens_if_padded_per_pass": .int($0.paddedTokens), "forward_passes": .int($0.passes),
+                ]
+            }
+        }
+    }
+}
