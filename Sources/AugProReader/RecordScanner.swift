@@ -84,13 +84,33 @@ struct RecordScanner {
                 return result
             }
             if buffer.available > maxBytes + 1 {
-                let bytes = buffer.bytes()
-                let prefix = Array(bytes.prefix(rejectPrefixBytes))
-                let lines = bytes.reduce(0) { $0 + ($1 == newlineByte ? 1 : 0) }
-                try buffer.discardThroughNewline(from: buffer.available)
-                return .overlong(prefix: prefix, lines: lines + 1)
+                let prefix = Array(buffer.bytes().prefix(rejectPrefixBytes))
+                return .overlong(prefix: prefix, lines: try discardCSVRecord())
             }
             _ = try buffer.readMore()
+        }
+    }
+
+    /// Consumes an overlong CSV record up to its end (a newline outside quotes), without keeping
+    /// it; returns the number of lines it spanned.
+    private func discardCSVRecord() throws -> Int {
+        var inQuotes = false
+        var newlines = 0
+        while true {
+            let bytes = buffer.bytes()
+            for (offset, byte) in bytes.enumerated() {
+                if byte == quoteByte {
+                    inQuotes.toggle()
+                } else if byte == newlineByte {
+                    if !inQuotes {
+                        buffer.start += offset + 1
+                        return newlines + 1
+                    }
+                    newlines += 1
+                }
+            }
+            buffer.start += bytes.count
+            if !(try buffer.readMore()) { return newlines + 1 }
         }
     }
 

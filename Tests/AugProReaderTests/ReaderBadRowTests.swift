@@ -136,6 +136,27 @@ struct ReaderBadRowTests {
         }
     }
 
+    @Test("an overlong multi-line CSV record is skipped as a whole, whatever the chunk size")
+    func overlongCSVRecord() async throws {
+        let directory = try TestEnvironment.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("long.csv")
+        let long = (0..<40).map { "line \($0), with \"\"quotes\"\"" }.joined(separator: "\n")
+        try Data("text,label\nfirst,1\n\"\(long)\",0\nafter,1\n".utf8).write(to: url)
+        let rejects = directory.appendingPathComponent("rejects.jsonl")
+        let options = ReaderOptions(
+            path: url.path, text: "text", label: "label", onError: .skip, maxLineBytes: 300, rejectsURL: rejects)
+        for chunkSize in [1, 7, 100, 1 << 20] {
+            let run = try await ReaderHarness.read(options, chunkSize: chunkSize)
+            #expect(run.records.map(\.text) == ["first", "after"], "chunk \(chunkSize)")
+            #expect(run.records.map(\.line) == [2, 43], "chunk \(chunkSize)")
+            #expect(run.records.map(\.id) == [0, 2], "chunk \(chunkSize)")
+            let entries = try ReaderHarness.rejects(at: rejects)
+            #expect(entries.map(\.line) == [3], "chunk \(chunkSize)")
+            #expect(entries.first?.reason == "line is longer than max_line_bytes (300 bytes)")
+        }
+    }
+
     @Test("skip mode without a rejects file still counts")
     func skipWithoutFile() async throws {
         let path = TestEnvironment.fixture("reader/bad.csv").path

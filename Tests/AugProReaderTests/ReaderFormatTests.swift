@@ -86,6 +86,29 @@ struct ReaderFormatTests {
         }
     }
 
+    @Test("randomized awkward corpora (quotes, newlines, escapes, blank lines) match the reference",
+          arguments: [ReaderOptions.Format.tsv, .csv, .jsonl])
+    func randomized(format: ReaderOptions.Format) async throws {
+        let directory = try TestEnvironment.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let script = TestEnvironment.fixture("reader/scripts/random_corpus.py")
+        for seed in 1...3 {
+            let corpus = directory.appendingPathComponent("random\(seed).\(format.rawValue)")
+            _ = try TestEnvironment.runPython(script, arguments: [format.rawValue, "400", String(seed), corpus.path])
+            let options = ReaderOptions(
+                path: corpus.path, text: "text", textPair: "pair", label: "label",
+                labels: format == .csv ? ["negative", "neutral", "positive"] : nil, id: "id", onError: .skip)
+            let expected = try ReaderHarness.reference(options, format: format)
+            #expect(expected.records.count > 300)
+            for chunkSize in [1, 3, 17, 4096] {
+                let run = try await ReaderHarness.read(options, chunkSize: chunkSize, batchSize: 16)
+                #expect(run.records == expected.records, "seed \(seed) chunk \(chunkSize)")
+                #expect(run.rejected == expected.rejectedLines.count, "seed \(seed) chunk \(chunkSize)")
+                #expect(run.blankLines == expected.blankLines, "seed \(seed) chunk \(chunkSize)")
+            }
+        }
+    }
+
     @Test("the format comes from the extension unless format: says")
     func formatResolution() throws {
         func format(_ path: String, _ given: ReaderOptions.Format? = nil) throws -> ReaderOptions.Format {
