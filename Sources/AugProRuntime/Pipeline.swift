@@ -138,7 +138,9 @@ public struct Pipeline: Sendable {
                         try await state.run(node, index: index, ends: ends, context: context)
                     }
                 }
-                try await group.waitForAll()
+                // Not `waitForAll()`: it would wait for stages blocked on a failed neighbour. Leaving
+                // the group on the first error cancels every other stage.
+                while try await group.next() != nil {}
             }
         } catch {
             if let failure = state.firstFailure { throw failure }
