@@ -181,27 +181,30 @@ struct SHA1Compressor: BlockCompressor {
     private var h2: UInt32 = 0x98BA_DCFE
     private var h3: UInt32 = 0x1032_5476
     private var h4: UInt32 = 0xC3D2_E1F0
-    private var schedule = [UInt32](repeating: 0, count: 80)
 
     init() {}
 
     mutating func compress(_ block: UnsafeRawPointer) {
         var a = h0, b = h1, c = h2, d = h3, e = h4
-        schedule.withUnsafeMutableBufferPointer { w in
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 80) { w in
             for t in 0..<16 { w[t] = loadBigEndian32(block, t) }
             for t in 16..<80 { w[t] = rotateLeft(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1) }
-            @inline(__always) func round(_ t: Int, _ f: UInt32, _ k: UInt32) {
-                let temp = rotateLeft(a, 5) &+ f &+ e &+ k &+ w[t]
-                e = d
-                d = c
-                c = rotateLeft(b, 30)
-                b = a
-                a = temp
+            for t in 0..<20 {
+                let temp = rotateLeft(a, 5) &+ ((b & c) | (~b & d)) &+ e &+ 0x5A82_7999 &+ w[t]
+                (e, d, c, b, a) = (d, c, rotateLeft(b, 30), a, temp)
             }
-            for t in 0..<20 { round(t, (b & c) | (~b & d), 0x5A82_7999) }
-            for t in 20..<40 { round(t, b ^ c ^ d, 0x6ED9_EBA1) }
-            for t in 40..<60 { round(t, (b & c) | (b & d) | (c & d), 0x8F1B_BCDC) }
-            for t in 60..<80 { round(t, b ^ c ^ d, 0xCA62_C1D6) }
+            for t in 20..<40 {
+                let temp = rotateLeft(a, 5) &+ (b ^ c ^ d) &+ e &+ 0x6ED9_EBA1 &+ w[t]
+                (e, d, c, b, a) = (d, c, rotateLeft(b, 30), a, temp)
+            }
+            for t in 40..<60 {
+                let temp = rotateLeft(a, 5) &+ ((b & c) | (b & d) | (c & d)) &+ e &+ 0x8F1B_BCDC &+ w[t]
+                (e, d, c, b, a) = (d, c, rotateLeft(b, 30), a, temp)
+            }
+            for t in 60..<80 {
+                let temp = rotateLeft(a, 5) &+ (b ^ c ^ d) &+ e &+ 0xCA62_C1D6 &+ w[t]
+                (e, d, c, b, a) = (d, c, rotateLeft(b, 30), a, temp)
+            }
         }
         h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d; h4 &+= e
     }
@@ -234,8 +237,6 @@ struct SHA256Compressor: BlockCompressor {
     private var state: [UInt32] = [
         0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
     ]
-    private var schedule = [UInt32](repeating: 0, count: 64)
-
     init() {}
 
     @inline(__always) private static func rotateRight(_ value: UInt32, _ count: UInt32) -> UInt32 {
@@ -243,7 +244,7 @@ struct SHA256Compressor: BlockCompressor {
     }
 
     mutating func compress(_ block: UnsafeRawPointer) {
-        schedule.withUnsafeMutableBufferPointer { w in
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
             state.withUnsafeMutableBufferPointer { h in
                 Self.roundConstants.withUnsafeBufferPointer { k in
                     for t in 0..<16 { w[t] = loadBigEndian32(block, t) }
