@@ -38,6 +38,9 @@ enum TokenizerLoader {
 
     /// A BERT `vocab.txt`: one token per line, id = line number (HF trims trailing whitespace).
     static func loadVocabText(_ data: Data, path: String, options: TokenizerOptions) throws -> TokenizerModel {
+        guard !data.isEmpty else {
+            throw TokenizerError.invalidFile(path: path, expected: "at least one token")
+        }
         var lines: [String] = []
         for line in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
             guard var token = String(validating: line, as: UTF8.self) else {
@@ -49,17 +52,14 @@ enum TokenizerLoader {
             lines.append(token)
         }
         if data.last == 0x0A { lines.removeLast() }
-        guard !lines.isEmpty else {
-            throw TokenizerError.invalidFile(path: path, expected: "at least one token")
-        }
         let ids = try indexVocabulary(lines, path: path)
-        for token in bertSpecialTokens.dropLast() where ids[token] == nil {
+        for token in bertSpecialTokens.dropLast() where ids[Array(token.utf8)] == nil {
             throw TokenizerError.missingSpecialToken(path: path, token: token)
         }
         let added = bertSpecialTokens.compactMap { token in
-            ids[token].map { AddedToken(content: Array(token.utf8), id: $0, special: true, leftStrip: false, rightStrip: false) }
+            ids[Array(token.utf8)].map { AddedToken(content: Array(token.utf8), id: $0, special: true, leftStrip: false, rightStrip: false) }
         }
-        let templates = TokenizerModel.bertTemplates(cls: ids["[CLS]"]!, sep: ids["[SEP]"]!)
+        let templates = TokenizerModel.bertTemplates(cls: ids[Array("[CLS]".utf8)]!, sep: ids[Array("[SEP]".utf8)]!)
         var model = TokenizerModel(
             path: path, vocabulary: lines, unkToken: "[UNK]", continuingSubwordPrefix: "##",
             maxInputCharsPerWord: 100, normalizer: NormalizerFlags(), addedTokens: added,
@@ -69,15 +69,17 @@ enum TokenizerLoader {
         return model
     }
 
-    /// Token → id, throwing on a duplicate entry.
-    static func indexVocabulary(_ tokens: [String], path: String) throws -> [String: Int32] {
-        var ids: [String: Int32] = [:]
+    /// Token UTF-8 bytes → id, throwing on a duplicate entry. Keys are bytes, not `String`:
+    /// strings compare by canonical equivalence, which would merge distinct tokens.
+    static func indexVocabulary(_ tokens: [String], path: String) throws -> [[UInt8]: Int32] {
+        var ids: [[UInt8]: Int32] = [:]
         ids.reserveCapacity(tokens.count)
         for (id, token) in tokens.enumerated() {
-            if let first = ids[token] {
+            let key = Array(token.utf8)
+            if let first = ids[key] {
                 throw TokenizerError.duplicateToken(path: path, token: token, firstId: Int(first), secondId: id)
             }
-            ids[token] = Int32(id)
+            ids[key] = Int32(id)
         }
         return ids
     }
@@ -94,12 +96,11 @@ enum TokenizerLoader {
         guard type == "WordPiece" else {
             throw TokenizerError.unsupported(path: path, feature: "model type \"\(type)\" (only WordPiece is supported)")
         }
-        let vocabulary = try readVocabulary(try reader.object(model["vocab"], "model.vocab"), path: path)
-        var ids: [String: Int32] = [:]
-        for (id, token) in vocabulary.enumerated() { ids[token] = Int32(id) }
+        let vocabulary = try readVocabulary(try JSONVocabularyScanner.vocabulary(in: [UInt8](data), path: path), path: path)
+        let ids = try indexVocabulary(vocabulary, path: path)
         let unk = model["unk_token"] as? String ?? "[UNK]"
-        guard ids[unk] != nil else { throw TokenizerError.missingSpecialToken(path: path, token: unk) }
-        for token in ["[CLS]", "[SEP]", "[PAD]"] where ids[token] == nil {
+        guard ids[Array(unk.utf8)] != nil else { throw TokenizerError.missingSpecialToken(path: path, token: unk) }
+        for token in ["[CLS]", "[SEP]", "[PAD]"] where ids[Array(token.utf8)] == nil {
             throw TokenizerError.missingSpecialToken(path: path, token: token)
         }
 
@@ -128,7 +129,7 @@ enum TokenizerLoader {
         }
 
         let added = try readAddedTokens(root["added_tokens"], reader: reader)
-        let templates = try readTemplates(root["post_processor"], ids: ids, reader: reader)
+        let templates = try readTemplates(root["post_processor"], reader: reader)
         var decoderPrefix: String?
         var decoderCleanup = false
         if let spec = root["decoder"], !(spec is NSNull) {
@@ -150,20 +151,26 @@ enum TokenizerLoader {
         return result
     }
 
-    /// `model.vocab` (token → id) as an id-indexed array; ids must be unique and 0..<count.
-    static func readVocabulary(_ vocab: [String: Any], path: String) throws -> [String] {
-        var tokens = [String?](repeating: nil, count: vocab.count)
-        for (token, value) in vocab {
-            guard let id = value as? Int, id >= 0, id < vocab.count else {
-                throw TokenizerError.invalidFile(path: path, expected: "model.vocab ids 0..<\(vocab.count), found \(value) for \"\(token)\"")
+    /// `model.vocab` (token → id) as an id-indexed array; tokens and ids must be unique, ids 0..<count.
+    static func readVocabulary(_ entries: [([UInt8], Int)], path: String) throws -> [String] {
+        var tokens = [[UInt8]?](repeating: nil, count: entries.count)
+        var seen: [[UInt8]: Int] = [:]
+        for (token, id) in entries {
+            let text = String(decoding: token, as: UTF8.self)
+            guard id >= 0, id < entries.count else {
+                throw TokenizerError.invalidFile(path: path, expected: "model.vocab ids 0..<\(entries.count), found \(id) for \"\(text)\"")
             }
-            if let first = tokens[id] {
-                let (a, b) = first < token ? (first, token) : (token, first)
-                throw TokenizerError.invalidFile(path: path, expected: "one token per id, found \"\(a)\" and \"\(b)\" for id \(id)")
+            if let first = seen[token] {
+                throw TokenizerError.duplicateToken(path: path, token: text, firstId: min(first, id), secondId: max(first, id))
             }
+            if let other = tokens[id] {
+                throw TokenizerError.invalidFile(
+                    path: path, expected: "one token per id, found \"\(String(decoding: other, as: UTF8.self))\" and \"\(text)\" for id \(id)")
+            }
+            seen[token] = id
             tokens[id] = token
         }
-        return tokens.map { $0! }
+        return tokens.map { String(decoding: $0!, as: UTF8.self) }
     }
 
     static func readAddedTokens(_ spec: Any?, reader: JSONFields) throws -> [AddedToken] {
@@ -187,7 +194,7 @@ enum TokenizerLoader {
     }
 
     static func readTemplates(
-        _ spec: Any?, ids: [String: Int32], reader: JSONFields
+        _ spec: Any?, reader: JSONFields
     ) throws -> (single: [TemplatePiece], pair: [TemplatePiece]) {
         guard let spec, !(spec is NSNull) else { return ([.sequence(second: false, typeId: 0)], [.sequence(second: false, typeId: 0), .sequence(second: true, typeId: 1)]) }
         let object = try reader.object(spec, "post_processor")

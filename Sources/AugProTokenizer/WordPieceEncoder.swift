@@ -28,10 +28,10 @@ struct WordPieceEncoder: Sendable {
     private let asciiClass: [UInt8]
     private let asciiMap: [UInt8]
 
-    init(model: TokenizerModel) {
+    init(model: TokenizerModel, unkId: Int32) {
         trie = VocabularyTrie(tokens: model.vocabulary.map { Array($0.utf8) })
         continuationRoot = trie.walk(from: VocabularyTrie.root, bytes: Array(model.continuingSubwordPrefix.utf8))
-        unkId = Int32(model.vocabulary.firstIndex(of: model.unkToken)!)
+        self.unkId = unkId
         maxInputCharsPerWord = model.maxInputCharsPerWord
         normalizer = model.normalizer
         var classes = [UInt8](repeating: ASCIIClass.word.rawValue, count: 256)

@@ -50,19 +50,19 @@ public final class WordPieceTokenizer: Sendable {
         vocabulary = model.vocabulary
         self.maxLength = maxLength
         self.truncation = truncation
-        var ids: [String: Int32] = [:]
-        for (id, token) in model.vocabulary.enumerated() where ids[token] == nil { ids[token] = Int32(id) }
+        var ids: [[UInt8]: Int32] = [:]
+        for (id, token) in model.vocabulary.enumerated() where ids[Array(token.utf8)] == nil { ids[Array(token.utf8)] = Int32(id) }
         func required(_ token: String) throws -> Int32 {
-            guard let id = ids[token] else { throw TokenizerError.missingSpecialToken(path: model.path, token: token) }
+            guard let id = ids[Array(token.utf8)] else { throw TokenizerError.missingSpecialToken(path: model.path, token: token) }
             return id
         }
         specialTokens = SpecialTokenIDs(
             cls: try required("[CLS]"), sep: try required("[SEP]"), pad: try required("[PAD]"),
-            unk: try required(model.unkToken), mask: ids["[MASK]"])
+            unk: try required(model.unkToken), mask: ids[Array("[MASK]".utf8)])
         for token in model.addedTokens where Int(token.id) >= model.vocabulary.count || token.id < 0 {
             throw TokenizerError.invalidFile(path: model.path, expected: "added token ids inside the vocabulary, found \(token.id)")
         }
-        encoder = WordPieceEncoder(model: model)
+        encoder = WordPieceEncoder(model: model, unkId: specialTokens.unk)
         addedTokens = AddedTokenMatcher(tokens: model.addedTokens)
         singleTemplate = model.singleTemplate
         pairTemplate = model.pairTemplate
