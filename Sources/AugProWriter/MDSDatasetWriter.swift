@@ -4,7 +4,7 @@ import Foundation
 
 /// What a committed shard is: the facts `index.json` records for it, plus which rows it holds.
 /// Handed to the commit callback as soon as the shard's file is durably under its final name.
-public struct ShardCommit: Sendable, Equatable {
+public struct ShardCommit: Sendable, Equatable, Codable {
     /// The shard's number (0-based), as in `shard.00000.mds`.
     public var index: Int
     /// The uncompressed shard's name (`shard.00000.mds`), and the file's name when compressed.
@@ -38,6 +38,7 @@ public enum MDSWriterError: Error, CustomStringConvertible, Equatable {
     case outputNotEmpty(path: String, files: [String])
     case shardTooLarge(path: String, bytes: Int)
     case finished
+    case resumeMismatch(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -48,6 +49,8 @@ public enum MDSWriterError: Error, CustomStringConvertible, Equatable {
             "\(path): a shard of \(bytes) bytes does not fit MDS's 32-bit offsets; lower shard_size"
         case .finished:
             "the dataset writer was already finished"
+        case let .resumeMismatch(path, reason):
+            "\(path): cannot resume the dataset: \(reason)"
         }
     }
 }
@@ -77,8 +80,13 @@ public final class MDSDatasetWriter {
 
     /// Prepares `options.path` (created when missing; an existing dataset there is an error
     /// unless `options.overwrite`).
+    ///
+    /// To resume an interrupted run, pass the commits it reported (`resuming`, in order): their
+    /// files are kept (and checked by size), every other dataset file in the folder is removed,
+    /// shard numbering and row ordinals continue after them, and `index.json` will list them.
+    /// The caller then writes the rows after `resuming.last!.lastRow`.
     public init(
-        options: WriterOptions, schema: MDSSchema,
+        options: WriterOptions, schema: MDSSchema, resuming: [ShardCommit] = [],
         onShardCommitted: (@Sendable (ShardCommit) -> Void)? = nil
     ) throws {
         self.options = options
@@ -99,17 +107,39 @@ public final class MDSDatasetWriter {
         self.configBytes = Array(pythonJSONDumps(.object(config)).utf8)
         self.shardBytes = 4 + 4 + configBytes.count
         self.builder = MDSSampleBuilder(schema: schema, reservingCapacity: min(options.shardSize, 1 << 26))
-        try prepareDirectory()
+        try prepareDirectory(keeping: resuming)
+        committed = resuming
+        shardEntries = resuming.map(indexEntry)
+        rowsWritten = resuming.last.map { $0.lastRow + 1 } ?? 0
     }
 
-    private func prepareDirectory() throws {
+    private func prepareDirectory(keeping resumed: [ShardCommit]) throws {
         let manager = FileManager.default
         try manager.createDirectory(atPath: options.path, withIntermediateDirectories: true)
+        for (number, commit) in resumed.enumerated() {
+            let names = shardNames(number)
+            let path = options.path + "/" + commit.basename
+            let hashNames = Set(options.hashes.map(\.rawValue))
+            guard commit.index == number, commit.rawBasename == names.raw, commit.zipBasename == names.zip,
+                  Set(commit.rawHashes.keys) == hashNames
+            else {
+                throw MDSWriterError.resumeMismatch(
+                    path: path, reason: "shard \(number) is not \(names.zip ?? names.raw) with the configured compression and hashes")
+            }
+            let size = (try? manager.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+            guard size == (commit.zipBytes ?? commit.rawBytes) else {
+                throw MDSWriterError.resumeMismatch(
+                    path: path, reason: "the committed shard is missing or has \(size.map(String.init) ?? "no") bytes")
+            }
+        }
+        let kept = Set(resumed.map(\.basename))
         let existing = try manager.contentsOfDirectory(atPath: options.path).filter {
-            $0 == "index.json" || $0.hasPrefix("shard.") || $0.hasPrefix(".tmp-")
+            !kept.contains($0) && ($0 == "index.json" || $0.hasPrefix("shard.") || $0.hasPrefix(".tmp-"))
         }.sorted()
         guard !existing.isEmpty else { return }
-        guard options.overwrite else { throw MDSWriterError.outputNotEmpty(path: options.path, files: existing) }
+        guard options.overwrite || !resumed.isEmpty else {
+            throw MDSWriterError.outputNotEmpty(path: options.path, files: existing)
+        }
         for name in existing {
             try manager.removeItem(atPath: options.path + "/" + name)
         }

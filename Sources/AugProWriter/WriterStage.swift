@@ -14,26 +14,31 @@ public struct WriterStage<Row: Sendable>: Stage {
     public let name: String
     public let options: WriterOptions
     public let encoder: any MDSRowEncoder<Row>
+    /// Commits of an interrupted run to continue after (see ``MDSDatasetWriter``); the input
+    /// must then start at row `resuming.last!.lastRow + 1`.
+    public let resuming: [ShardCommit]
     private let onShardCommitted: (@Sendable (ShardCommit) -> Void)?
-    private let state = SummaryBox()
+    private let state: SummaryBox
 
     /// - Parameters:
     ///   - encoder: the row encoder, which fixes the dataset's columns.
     ///   - onShardCommitted: called (on the writer's task) after each shard file is durably in place.
     public init(
         name: String = "writer", options: WriterOptions, encoder: some MDSRowEncoder<Row>,
-        onShardCommitted: (@Sendable (ShardCommit) -> Void)? = nil
+        resuming: [ShardCommit] = [], onShardCommitted: (@Sendable (ShardCommit) -> Void)? = nil
     ) {
         self.name = name
         self.options = options
         self.encoder = encoder
+        self.resuming = resuming
         self.onShardCommitted = onShardCommitted
+        self.state = SummaryBox(resuming)
     }
 
     public func run(input: StageInput<Row>, output: StageOutput<Never>, context: StageContext) async throws {
         let state = self.state
         let userCallback = onShardCommitted
-        let writer = try MDSDatasetWriter(options: options, schema: encoder.schema) { commit in
+        let writer = try MDSDatasetWriter(options: options, schema: encoder.schema, resuming: resuming) { commit in
             state.value.withLock { $0.shards.append(commit) }
             userCallback?(commit)
         }
@@ -68,5 +73,7 @@ public struct WriterStage<Row: Sendable>: Stage {
 
 /// The shards a writer stage committed, shared between its task and the report.
 private final class SummaryBox: Sendable {
-    let value = Mutex(MDSWriteSummary(shards: []))
+    let value: Mutex<MDSWriteSummary>
+
+    init(_ shards: [ShardCommit]) { value = Mutex(MDSWriteSummary(shards: shards)) }
 }

@@ -183,3 +183,57 @@ import Testing
         #expect(throws: MDSWriterError.finished) { try writer.finish() }
     }
 }
+
+/// Resuming from the commits of an interrupted run gives the same files as an uninterrupted run.
+@Suite struct ResumeTests {
+    static let rows = (0..<500).map { IDTextRow(id: Int64($0), text: String(repeating: "r", count: $0 % 37)) }
+
+    static func options(_ directory: URL) throws -> WriterOptions {
+        try WriterOptions(path: directory.path, compression: .zstd(level: 3), shardSize: 3000, hashes: [.sha1, .sha256])
+    }
+
+    static func snapshot(_ directory: URL) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        for name in try MDSTest.files(directory) { files[name] = try Data(contentsOf: directory.appendingPathComponent(name)) }
+        return files
+    }
+
+    @Test func resumingMatchesAnUninterruptedRun() throws {
+        let whole = try TestEnvironment.temporaryDirectory("mds-whole")
+        try MDSTest.write(Self.rows, encoder: IDTextEncoder(), to: whole, compression: .zstd(level: 3), shardSize: 3000, hashes: [.sha1, .sha256])
+
+        let resumed = try TestEnvironment.temporaryDirectory("mds-resumed")
+        let checkpoint = Collected<Data>()
+        let first = try MDSDatasetWriter(options: Self.options(resumed), schema: IDTextEncoder().schema) { commit in
+            checkpoint.append(try! JSONEncoder().encode(commit))
+        }
+        for row in Self.rows[..<317] { try first.write { try IDTextEncoder().encode(row, into: &$0) } }
+        first.abandon()
+        // A stray shard written after the checkpoint, as a crash between commit and checkpoint leaves.
+        try Data("late".utf8).write(to: resumed.appendingPathComponent("shard.00099.mds.zstd"))
+        let commits = try checkpoint.values.map { try JSONDecoder().decode(ShardCommit.self, from: $0) }
+        try #require(commits.count >= 3)
+
+        let second = try MDSDatasetWriter(options: Self.options(resumed), schema: IDTextEncoder().schema, resuming: commits)
+        for row in Self.rows[(commits.last!.lastRow + 1)...] { try second.write { try IDTextEncoder().encode(row, into: &$0) } }
+        try second.finish()
+        #expect(try Self.snapshot(resumed) == Self.snapshot(whole))
+        #expect(MDSDatasetReader.verify(path: resumed.path) == [])
+    }
+
+    @Test func resumingChecksTheCommittedFiles() throws {
+        let directory = try TestEnvironment.temporaryDirectory("mds-resume-bad")
+        let summary = try MDSTest.write(Self.rows, encoder: IDTextEncoder(), to: directory, compression: .zstd(level: 3), shardSize: 3000, hashes: [.sha1, .sha256])
+        let commits = Array(summary.shards.prefix(2))
+        let truncated = directory.appendingPathComponent(commits[1].basename)
+        try Data(try Data(contentsOf: truncated).dropLast()).write(to: truncated)
+        #expect(throws: MDSWriterError.self) {
+            try MDSDatasetWriter(options: Self.options(directory), schema: IDTextEncoder().schema, resuming: commits)
+        }
+        var otherHashes = try Self.options(directory)
+        otherHashes.hashes = [.xxh64]
+        #expect(throws: MDSWriterError.self) {
+            try MDSDatasetWriter(options: otherHashes, schema: IDTextEncoder().schema, resuming: Array(commits.prefix(1)))
+        }
+    }
+}
