@@ -54,29 +54,9 @@ final class CorpusParser {
     /// Bytes of the file read so far (compressed bytes for `.zst`).
     var fileBytesRead: Int { source.fileBytesRead }
 
+    /// Finds the option columns in `columns:` or, without it, in the header row.
     private func readHeader() throws {
-        let scanned = format == .csv ? try scanner.nextCSVRecord(into: &fields) : try scanner.nextLine()
-        let names: [String]
-        switch scanned {
-        case .end:
-            throw ReaderError.missingHeader(path: options.path)
-        case .overlong:
-            throw ReaderError.badRow(path: options.path, line: 1, reason: "the header row is longer than max_line_bytes (\(options.maxLineBytes))")
-        case let .malformed(reason, _, _):
-            throw ReaderError.badRow(path: options.path, line: 1, reason: "header row: \(reason)")
-        case let .record(bytes, lines):
-            line += lines
-            if format == .tsv { splitTabs(bytes, into: &fields.ranges) }
-            let ranges = fields.ranges
-            names = try withFieldBase(bytes) { base in
-                try ranges.map { range in
-                    guard let name = String(validating: UnsafeBufferPointer(rebasing: base[range]), as: UTF8.self) else {
-                        throw ReaderError.badRow(path: options.path, line: 1, reason: "the header row is not valid UTF-8")
-                    }
-                    return name
-                }
-            }
-        }
+        let names = try options.columns ?? readHeaderNames()
         func position(_ option: String, _ column: String?) throws -> Int? {
             guard let column else { return nil }
             let matches = names.indices.filter { names[$0] == column }
@@ -90,6 +70,30 @@ final class CorpusParser {
             try position("text", options.text)!, try position("text_pair", options.textPair),
             try position("label", options.label), try position("id", options.id), names.count
         )
+    }
+
+    private func readHeaderNames() throws -> [String] {
+        let scanned = format == .csv ? try scanner.nextCSVRecord(into: &fields) : try scanner.nextLine()
+        switch scanned {
+        case .end:
+            throw ReaderError.missingHeader(path: options.path)
+        case .overlong:
+            throw ReaderError.badRow(path: options.path, line: 1, reason: "the header row is longer than max_line_bytes (\(options.maxLineBytes))")
+        case let .malformed(reason, _, _):
+            throw ReaderError.badRow(path: options.path, line: 1, reason: "header row: \(reason)")
+        case let .record(bytes, lines):
+            line += lines
+            if format == .tsv { splitTabs(bytes, into: &fields.ranges) }
+            let ranges = fields.ranges
+            return try withFieldBase(bytes) { base in
+                try ranges.map { range in
+                    guard let name = String(validating: UnsafeBufferPointer(rebasing: base[range]), as: UTF8.self) else {
+                        throw ReaderError.badRow(path: options.path, line: 1, reason: "the header row is not valid UTF-8")
+                    }
+                    return name
+                }
+            }
+        }
     }
 
     /// Calls `body` with the buffer the field ranges point into: the TSV line itself, or the CSV

@@ -2,7 +2,7 @@
 public enum ReaderError: Error, CustomStringConvertible, Equatable {
     /// A row that cannot become a record (in `fail` mode).
     case badRow(path: String, line: Int, reason: String)
-    /// A column named in the options is not in the header row.
+    /// A column named in the options is not in the header row (or in `columns:`).
     case missingColumn(path: String, option: String, column: String, available: [String])
     /// The header row names a column used by the options more than once.
     case ambiguousColumn(path: String, column: String)
@@ -20,7 +20,7 @@ public enum ReaderError: Error, CustomStringConvertible, Equatable {
         case let .badRow(path, line, reason):
             return "\(path):\(line): \(reason)"
         case let .missingColumn(path, option, column, available):
-            return "\(path): \(option) column '\(column)' is not in the header row (columns: \(available.joined(separator: ", ")))"
+            return "\(path): \(option) column '\(column)' is not among the columns (\(available.joined(separator: ", ")))"
         case let .ambiguousColumn(path, column):
             return "\(path): the header row has more than one column named '\(column)'"
         case let .missingHeader(path):

@@ -34,6 +34,9 @@ public struct ReaderOptions: Sendable, Equatable {
     public var path: String
     /// The layout; nil = from the extension (`.tsv`, `.csv`, `.jsonl`/`.json`, each + `.zst`).
     public var format: Format?
+    /// Column names for a TSV/CSV file WITHOUT a header row (e.g. GLUE CoLA): every line is
+    /// data. Nil: the first row is the header.
+    public var columns: [String]?
     /// The column (TSV/CSV header name) or field (JSONL key) holding the text.
     public var text: String
     /// The column or field holding the second text of a pair task, if any.
@@ -56,12 +59,13 @@ public struct ReaderOptions: Sendable, Equatable {
     public var rejectsURL: URL?
 
     public init(
-        path: String, format: Format? = nil, text: String, textPair: String? = nil,
+        path: String, format: Format? = nil, columns: [String]? = nil, text: String, textPair: String? = nil,
         label: String? = nil, labels: [String]? = nil, id: String? = nil,
         onError: OnError = .fail, maxLineBytes: Int = 1 << 20, rejectsURL: URL? = nil
     ) {
         self.path = path
         self.format = format
+        self.columns = columns
         self.text = text
         self.textPair = textPair
         self.label = label
@@ -101,6 +105,12 @@ public struct ReaderOptions: Sendable, Equatable {
             }
             guard Set(labels).count == labels.count else {
                 throw ReaderError.invalidOptions(path: path, reason: "labels: lists a name twice: \(labels)")
+            }
+        }
+        if let columns {
+            guard !columns.isEmpty else { throw ReaderError.invalidOptions(path: path, reason: "columns: is empty") }
+            guard try resolvedFormat() != .jsonl else {
+                throw ReaderError.invalidOptions(path: path, reason: "columns: is for TSV/CSV files without a header row, not JSON Lines")
             }
         }
         let named = [text, textPair, label, id].compactMap { $0 }

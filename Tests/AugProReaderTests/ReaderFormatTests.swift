@@ -7,6 +7,7 @@ import Testing
 /// One fixture and the options to read it with.
 struct FixtureCase: Sendable, CustomTestStringConvertible {
     var file: String
+    var columns: [String]?
     var text: String
     var textPair: String?
     var label: String?
@@ -18,7 +19,7 @@ struct FixtureCase: Sendable, CustomTestStringConvertible {
 
     func options(path: String, rejects: URL) -> ReaderOptions {
         ReaderOptions(
-            path: path, text: text, textPair: textPair, label: label, labels: labels, id: id,
+            path: path, columns: columns, text: text, textPair: textPair, label: label, labels: labels, id: id,
             onError: .skip, maxLineBytes: maxLineBytes, rejectsURL: rejects)
     }
 
@@ -26,6 +27,9 @@ struct FixtureCase: Sendable, CustomTestStringConvertible {
         FixtureCase(file: "sst2_sample.tsv", text: "sentence", label: "label"),
         FixtureCase(file: "mrpc_sample.tsv", text: "#1 String", textPair: "#2 String", label: "Quality"),
         FixtureCase(file: "qqp_sample.tsv", text: "question1", textPair: "question2", label: "is_duplicate", id: "id"),
+        FixtureCase(
+            file: "cola_sample.tsv", columns: ["source", "label", "original_label", "sentence"], text: "sentence",
+            label: "label"),
         FixtureCase(file: "quoted.csv", text: "text", label: "label", labels: ["negative", "positive"]),
         FixtureCase(file: "records.jsonl", text: "text", label: "label", id: "id"),
         FixtureCase(file: "bad.tsv", text: "sentence", label: "label", id: "id", maxLineBytes: 200),

@@ -20,7 +20,7 @@ struct ReaderOptionsTests {
         let options = ReaderOptions(path: path, text: "sentence", label: "gold")
         let stage = try ReaderStage(options: options)
         let error = try #require(throws: ReaderError.self) { try stage.checkInput() }
-        #expect(error.description == "\(path): label column 'gold' is not in the header row (columns: sentence, label)")
+        #expect(error.description == "\(path): label column 'gold' is not among the columns (sentence, label)")
         await #expect(throws: ReaderError.self) { _ = try await ReaderHarness.read(options) }
     }
 
@@ -54,13 +54,20 @@ struct ReaderOptionsTests {
     }
 
     @Test("inconsistent options are rejected before reading")
-    func invalidOptions() {
+    func invalidOptions() throws {
+        let cola = TestEnvironment.fixture("reader/cola_sample.tsv").path
         #expect(throws: ReaderError.self) { try ReaderStage(options: ReaderOptions(path: "a.tsv", text: "t", labels: ["a"])) }
         #expect(throws: ReaderError.self) { try ReaderStage(options: ReaderOptions(path: "a.tsv", text: "t", label: "l", labels: [])) }
         #expect(throws: ReaderError.self) { try ReaderStage(options: ReaderOptions(path: "a.tsv", text: "t", label: "l", labels: ["x", "x"])) }
         #expect(throws: ReaderError.self) { try ReaderStage(options: ReaderOptions(path: "a.tsv", text: "t", label: "t")) }
         #expect(throws: ReaderError.self) { try ReaderStage(options: ReaderOptions(path: "a.tsv", text: "t", maxLineBytes: 0)) }
         #expect(throws: ReaderError.self) { try ReaderStage(options: ReaderOptions(path: "a.txt", text: "t")) }
+        #expect(throws: ReaderError.self) { try ReaderStage(options: ReaderOptions(path: "a.jsonl", columns: ["t"], text: "t")) }
+        #expect(throws: ReaderError.self) { try ReaderStage(options: ReaderOptions(path: "a.tsv", columns: [], text: "t")) }
+        let missing = try #require(throws: ReaderError.self) {
+            try ReaderStage(options: ReaderOptions(path: cola, columns: ["a", "b"], text: "t")).checkInput()
+        }
+        #expect(missing.description == "\(cola): text column 't' is not among the columns (a, b)")
     }
 
     @Test("labels: maps label names to ids in list order; unknown names are bad rows")

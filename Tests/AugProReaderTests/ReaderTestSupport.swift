@@ -63,6 +63,7 @@ enum ReaderHarness {
             "path": options.path, "format": format.rawValue, "text": options.text,
             "max_line_bytes": options.maxLineBytes,
         ]
+        arguments["columns"] = options.columns
         arguments["text_pair"] = options.textPair
         arguments["label"] = options.label
         arguments["labels"] = options.labels
