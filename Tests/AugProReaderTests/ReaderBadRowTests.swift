@@ -157,6 +157,51 @@ struct ReaderBadRowTests {
         }
     }
 
+    @Test("randomly corrupted corpora never crash, keep line order, and fail with FILE:LINE", arguments: ["tsv", "csv", "jsonl"])
+    func corruption(format: String) async throws {
+        let directory = try TestEnvironment.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let clean = directory.appendingPathComponent("clean.\(format)")
+        _ = try TestEnvironment.runPython(
+            TestEnvironment.fixture("reader/scripts/random_corpus.py"), arguments: [format, "200", "9", clean.path])
+        let original = try [UInt8](Data(contentsOf: clean))
+        let specials: [UInt8] = Array("\"\\,\t\n\r{}[]:u0".utf8) + [0xFF, 0xC3, 0xE2, 0x00]
+        var state: UInt64 = 0x5EED
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        for round in 0..<20 {
+            var bytes = original
+            for _ in 0..<40 {
+                let position = 20 + Int(next() % UInt64(bytes.count - 20))
+                bytes[position] = specials[Int(next() % UInt64(specials.count))]
+            }
+            let url = directory.appendingPathComponent("corrupt\(round).\(format)")
+            try Data(bytes).write(to: url)
+            let options = ReaderOptions(
+                path: url.path, text: "text", textPair: "pair", label: "label",
+                labels: format == "csv" ? ["negative", "neutral", "positive"] : nil, id: "id",
+                onError: .skip, maxLineBytes: 400)
+            for chunkSize in [5, 1 << 20] {
+                let run = try await ReaderHarness.read(options, chunkSize: chunkSize)
+                let lines = run.records.map(\.line)
+                #expect(lines == lines.sorted() && Set(lines).count == lines.count)
+                #expect(run.records.count + (run.rejected ?? 0) > 150, "round \(round)")
+                var failing = options
+                failing.onError = .fail
+                do {
+                    _ = try await ReaderHarness.read(failing, chunkSize: chunkSize)
+                } catch let error as ReaderError {
+                    #expect(error.description.hasPrefix("\(url.path):"))
+                }
+            }
+        }
+    }
+
     @Test("skip mode without a rejects file still counts")
     func skipWithoutFile() async throws {
         let path = TestEnvironment.fixture("reader/bad.csv").path
