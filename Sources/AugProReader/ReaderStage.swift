@@ -7,6 +7,11 @@ import Synchronization
 ///
 /// Bad rows fail the run with `FILE:LINE: reason`, or in `skip` mode go to `rejects.jsonl` and
 /// are counted in the report. Empty lines are skipped and counted as `blank_lines`.
+///
+/// Rules: TSV/CSV rows must have the header's column count; text (and text pair) must be valid
+/// UTF-8 and not only whitespace; in JSON Lines, text fields must be strings, the label a string
+/// or integer, the id an integer (or integer string), a wanted key may appear once, and other
+/// keys are validated as JSON and ignored. Line endings are `\n` or `\r\n` (not a lone `\r`).
 public struct ReaderStage: SourceStage {
     public typealias Output = TextRecord
 
