@@ -134,7 +134,7 @@ public final class MDSDatasetWriter {
         }
         let kept = Set(resumed.map(\.basename))
         let existing = try manager.contentsOfDirectory(atPath: options.path).filter {
-            !kept.contains($0) && ($0 == "index.json" || $0.hasPrefix("shard.") || $0.hasPrefix(".tmp-"))
+            !kept.contains($0) && Self.isDatasetFile($0)
         }.sorted()
         guard !existing.isEmpty else { return }
         guard options.overwrite || !resumed.isEmpty else {
@@ -143,6 +143,12 @@ public final class MDSDatasetWriter {
         for name in existing {
             try manager.removeItem(atPath: options.path + "/" + name)
         }
+    }
+
+    /// Whether `name` is a file this writer makes (other stages may keep files in the same folder).
+    static func isDatasetFile(_ name: String) -> Bool {
+        let base = name.hasPrefix(".tmp-") ? String(name.dropFirst(5)) : name
+        return base == "index.json" || base.hasPrefix("shard.")
     }
 
     /// Encodes one row with `encode` (which appends every column in schema order) and adds it,

@@ -51,7 +51,7 @@ public struct WriterOptions: Sendable, Equatable {
     public var shardSize: Int
     /// Hashes recorded for every shard file, kept sorted and unique.
     public var hashes: [DigestAlgorithm]
-    /// When true, `index.json`, `shard.*` and leftover `.tmp-*` files already in `path` are
+    /// When true, `index.json`, `shard.*` and leftover `.tmp-index.json`/`.tmp-shard.*` files in `path` are
     /// deleted before writing; when false their presence is an error.
     public var overwrite: Bool
 

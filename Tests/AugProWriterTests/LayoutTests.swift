@@ -203,11 +203,14 @@ import Testing
         let directory = try TestEnvironment.temporaryDirectory("mds-existing")
         try MDSTest.write([IDTextRow(id: 1, text: "old")], encoder: IDTextEncoder(), to: directory)
         try Data("keep".utf8).write(to: directory.appendingPathComponent("notes.txt"))
-        #expect(throws: MDSWriterError.outputNotEmpty(path: directory.path, files: ["index.json", "shard.00000.mds"])) {
+        // Another stage's file being written atomically in the same folder.
+        try Data("keep".utf8).write(to: directory.appendingPathComponent(".tmp-rejects.jsonl"))
+        try Data("stale".utf8).write(to: directory.appendingPathComponent(".tmp-shard.00001.mds"))
+        #expect(throws: MDSWriterError.outputNotEmpty(path: directory.path, files: [".tmp-shard.00001.mds", "index.json", "shard.00000.mds"])) {
             try MDSDatasetWriter(options: WriterOptions(path: directory.path, compression: .none), schema: IDTextEncoder().schema)
         }
         try MDSTest.write([IDTextRow(id: 2, text: "new")], encoder: IDTextEncoder(), to: directory, compression: .zstd(level: 1))
-        #expect(try MDSTest.files(directory) == ["index.json", "notes.txt", "shard.00000.mds.zstd"])
+        #expect(try MDSTest.files(directory) == [".tmp-rejects.jsonl", "index.json", "notes.txt", "shard.00000.mds.zstd"])
         #expect(try MDSTest.pythonSamples(directory).map { $0["text"] as? String } == ["new"])
     }
 }
