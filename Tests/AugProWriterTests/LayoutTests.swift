@@ -170,6 +170,16 @@ import Testing
         #expect(shard[12...].starts(with: Array(Self.idTextConfig(sizeLimit: 777).utf8)))
     }
 
+    @Test func anEmptyInputGivesAnEmptyIndex() throws {
+        let directory = try TestEnvironment.temporaryDirectory("mds-empty")
+        let summary = try MDSTest.write([IDTextRow](), encoder: IDTextEncoder(), to: directory)
+        #expect(summary.shards.isEmpty)
+        #expect(try MDSTest.files(directory) == ["index.json"])
+        #expect(try String(contentsOf: directory.appendingPathComponent("index.json"), encoding: .utf8) == #"{"shards": [], "version": 2}"#)
+        #expect(try MDSTest.pythonSamples(directory).isEmpty)
+        #expect(MDSDatasetReader.verify(path: directory.path) == [])
+    }
+
     @Test func byteSizesParseLikeStreaming() throws {
         #expect(try parseByteSize("67108864") == 67_108_864)
         #expect(try parseByteSize("64MB") == 64 << 20)
