@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "AugProMixTests", dependencies: ["AugProTestSupport", "AugProInterpolator", "AugProProjector", "AugProNumerics"]),
         .testTarget(name: "AugProTeacherTests", dependencies: ["AugProTestSupport", "AugProTeacher", "AugProNumerics"]),
         .testTarget(name: "AugProWriterTests", dependencies: ["AugProTestSupport", "AugProWriter", "AugProNumerics"]),
-        .testTarget(name: "AugProConfigTests", dependencies: ["AugProTestSupport", "AugPro"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["AugProTestSupport", "AugPro"]),
+        .testTarget(name: "AugProConfigTests", dependencies: ["AugProTestSupport", "AugPro", "AugProNumerics"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["AugProTestSupport", "AugPro", "AugProNumerics"]),
     ]
 )

@@ -1,3 +1,4 @@
+import AugProInterpolator
 import Foundation
 
 /// `tokenizer:` — BERT WordPiece settings.
@@ -36,17 +37,10 @@ public struct TokenizerConfig: Decodable, Sendable {
 
 /// `interpolator:` — AugPro-Mix pairing and λ.
 public struct InterpolatorConfig: Decodable, Sendable {
-    /// How λ is drawn.
-    public enum Lambda: Sendable, Equatable {
-        case beta(Double)
-        case uniform(Double, Double)
-        case fixed(Double)
-    }
-
     public var method: String
     public var perExample: Int
     public var window: Int
-    public var lambda: Lambda
+    public var lambda: LambdaDistribution
     public var granularity: String
     public var length: String
     public var keepOriginals: Bool

@@ -1,4 +1,5 @@
 import Foundation
+import Yams
 
 /// A pipeline file (`version: 1`): run-wide settings and the ordered stage list.
 public struct PipelineConfig: Decodable, Sendable {
@@ -7,6 +8,8 @@ public struct PipelineConfig: Decodable, Sendable {
     public var batchSize: Int
     public var channelCapacity: Int
     public var stages: [StageConfig]
+    /// Where each stage starts in the file (`line:column`), for messages about the chain.
+    public var stageLocations: [String]
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case version, seed, stages
@@ -22,7 +25,14 @@ public struct PipelineConfig: Decodable, Sendable {
         seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0
         batchSize = try container.decodeInt(.batchSize, in: 1...1_000_000, default: 64)
         channelCapacity = try container.decodeInt(.channelCapacity, in: 1...1024, default: 4)
-        stages = try container.decode([StageConfig].self, forKey: .stages)
+        var list = try container.nestedUnkeyedContainer(forKey: .stages)
+        stages = []
+        stageLocations = []
+        while !list.isAtEnd {
+            let stageDecoder = try list.superDecoder()
+            stageLocations.append(stageDecoder.mark.map { "\($0.line):\($0.column)" } ?? "")
+            stages.append(try StageConfig(from: stageDecoder))
+        }
         guard !stages.isEmpty else { throw container.issue(.stages, "expected at least a reader and a writer") }
     }
 

@@ -1,3 +1,5 @@
+import AugProNumerics
+import AugProWriter
 import Foundation
 
 /// `reader:` — where the corpus is and which fields to take.
@@ -46,13 +48,9 @@ public struct ReaderConfig: Decodable, Sendable {
 /// `writer:` — the MDS dataset to write.
 public struct WriterConfig: Decodable, Sendable {
     public var path: URL
-    /// zstd level, or nil for no compression.
-    public var zstdLevel: Int?
+    public var compression: ShardCompression
     public var shardSize: Int
-    public var hashes: [String]
-
-    /// Hash algorithms the writer supports and StreamingDataset validates.
-    public static let supportedHashes = ["sha1", "sha256", "xxh64"]
+    public var hashes: [DigestAlgorithm]
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case path, compression, hashes
@@ -63,52 +61,35 @@ public struct WriterConfig: Decodable, Sendable {
         try decoder.rejectUnknownKeys(CodingKeys.allCases.map(\.rawValue))
         let container = try decoder.container(keyedBy: CodingKeys.self)
         path = try container.decodePath(.path, in: decoder, mustExist: false)
-        let compression = try container.decodeIfPresent(String.self, forKey: .compression) ?? "zstd:3"
-        if compression == "none" {
-            zstdLevel = nil
-        } else if compression.hasPrefix("zstd:"), let level = Int(compression.dropFirst(5)), (1...22).contains(level) {
-            zstdLevel = level
-        } else {
-            throw container.issue(.compression, "expected zstd:N with N in 1...22, or none; got `\(compression)`")
+        let compressionText = try container.decodeIfPresent(String.self, forKey: .compression) ?? "zstd:3"
+        do {
+            compression = try ShardCompression(parsing: compressionText)
+        } catch {
+            throw container.issue(.compression, "expected zstd:N with N in 1...22, or none; got `\(compressionText)`")
         }
         if let bytes = try? container.decodeIfPresent(Int.self, forKey: .shardSize) {
             shardSize = bytes
         } else if let text = try container.decodeIfPresent(String.self, forKey: .shardSize) {
-            guard let bytes = ByteSize.parse(text) else {
+            guard let bytes = try? parseByteSize(text) else {
                 throw container.issue(.shardSize, "expected a size like 64MB, 512KiB or 1048576; got `\(text)`")
             }
             shardSize = bytes
         } else {
-            shardSize = 64 << 20
+            shardSize = WriterOptions.defaultShardSize
         }
-        guard shardSize >= 1024 else {
-            throw container.issue(.shardSize, "expected at least 1KB, got \(shardSize) bytes")
+        guard (1024...WriterOptions.maximumShardSize).contains(shardSize) else {
+            throw container.issue(.shardSize, "expected a size from 1KB to 4GiB, got \(shardSize) bytes")
         }
-        hashes = try container.decodeIfPresent([String].self, forKey: .hashes) ?? ["sha1"]
-        guard !hashes.isEmpty else { throw container.issue(.hashes, "expected at least one of \(Self.supportedHashes.joined(separator: ", "))") }
-        for (index, hash) in hashes.enumerated() where !Self.supportedHashes.contains(hash) {
-            throw ConfigIssue(
-                codingPath: container.codingPath + [CodingKeys.hashes, AnyKey(intValue: index)],
-                message: "expected one of \(Self.supportedHashes.joined(separator: ", ")), got `\(hash)`")
+        let names = try container.decodeIfPresent([String].self, forKey: .hashes) ?? ["sha1"]
+        let supported = DigestAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")
+        guard !names.isEmpty else { throw container.issue(.hashes, "expected at least one of \(supported)") }
+        hashes = try names.enumerated().map { index, name in
+            guard let algorithm = DigestAlgorithm(rawValue: name) else {
+                throw ConfigIssue(
+                    codingPath: container.codingPath + [CodingKeys.hashes, AnyKey(intValue: index)],
+                    message: "expected one of \(supported), got `\(name)`")
+            }
+            return algorithm
         }
-    }
-}
-
-/// Parses human byte sizes: `64MB`, `512KiB`, `1GB`, `4096`.
-public enum ByteSize {
-    /// The number of bytes, or nil when the text is not a size. Units are powers of 1024 whether
-    /// written KB or KiB, as in MosaicML Streaming (`64MB` = 2^26, its default `size_limit`).
-    public static func parse(_ text: String) -> Int? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let digits = trimmed.prefix { $0.isNumber }
-        guard let value = Int(digits), !digits.isEmpty else { return nil }
-        let unit = trimmed.dropFirst(digits.count).trimmingCharacters(in: .whitespaces).lowercased()
-        let multipliers: [String: Int] = [
-            "": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10,
-            "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20, "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30,
-        ]
-        guard let multiplier = multipliers[unit] else { return nil }
-        let (product, overflow) = value.multipliedReportingOverflow(by: multiplier)
-        return overflow ? nil : product
     }
 }

@@ -1,0 +1,100 @@
+import AugProNumerics
+import AugProRuntime
+import Foundation
+
+/// What a finished run did: the per-stage reports and the figures of its summary line.
+public struct RunSummary: Sendable {
+    public var stages: [StageReport]
+    public var seconds: Double
+    public var examplesIn: Int
+    public var samplesOut: Int
+    public var outputDirectory: URL
+
+    /// Input examples per second of wall time.
+    public var examplesPerSecond: Double { seconds > 0 ? Double(examplesIn) / seconds : 0 }
+
+    /// A stage's report details, by stage name.
+    public func details(of stage: String) -> [String: JSONValue] {
+        stages.first { $0.name == stage }?.details ?? [:]
+    }
+}
+
+/// Runs an ``AssembledPipeline`` into its output folder and writes `report.json` beside the shards.
+public struct JobRunner: Sendable {
+    public let job: AssembledPipeline
+    public let pipelineFile: URL
+    public let context: StageContext
+
+    public init(job: AssembledPipeline, pipelineFile: URL, context: StageContext? = nil) {
+        self.job = job
+        self.pipelineFile = pipelineFile
+        self.context = context ?? StageContext(seed: job.config.seed, batchSize: job.config.batchSize)
+    }
+
+    /// Files of a dataset folder that a new run replaces (`--overwrite`) or refuses to touch.
+    static let datasetFilePrefixes = ["index.json", "shard.", "report.json", "rejects.jsonl", ".tmp-"]
+
+    /// Refuses a non-empty output folder unless `overwrite`; with it, removes the previous
+    /// dataset's files (and only those).
+    public static func prepareOutput(_ folder: URL, overwrite: Bool) throws {
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        if manager.fileExists(atPath: folder.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw AssemblyError("output \(folder.path) exists and is not a folder")
+            }
+            let entries = try manager.contentsOfDirectory(atPath: folder.path)
+            if !entries.isEmpty && !overwrite {
+                throw AssemblyError("output folder \(folder.path) is not empty: pass --overwrite to replace the dataset in it")
+            }
+            for entry in entries where datasetFilePrefixes.contains(where: entry.hasPrefix) {
+                try manager.removeItem(at: folder.appendingPathComponent(entry))
+            }
+        }
+        do {
+            try manager.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw AssemblyError("cannot create the output folder \(folder.path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Runs the pipeline to the end, then writes `report.json`.
+    public func run() async throws -> RunSummary {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let stages = try await job.pipeline.run(context: context)
+        let seconds = (clock.now - start).seconds
+        let summary = RunSummary(
+            stages: stages, seconds: seconds, examplesIn: stages.first?.examplesOut ?? 0,
+            samplesOut: stages.last?.examplesIn ?? 0, outputDirectory: job.outputDirectory)
+        try writeReport(summary)
+        return summary
+    }
+
+    private func writeReport(_ summary: RunSummary) throws {
+        let inputSize = (try? FileManager.default.attributesOfItem(atPath: job.inputPath.path)[.size] as? Int) ?? 0
+        let report: JSONValue = .object([
+            "pipeline": .string(pipelineFile.path),
+            "input": .object(["path": .string(job.inputPath.path), "bytes": .int(inputSize)]),
+            "seed": .int(Int(truncatingIfNeeded: job.config.seed)),
+            "examples_in": .int(summary.examplesIn),
+            "samples_out": .int(summary.samplesOut),
+            "rejected": summary.details(of: "reader")["rejected"] ?? .int(0),
+            "seconds": .double((summary.seconds * 1000).rounded() / 1000),
+            "examples_per_second": .double(summary.examplesPerSecond.rounded()),
+            "input_mb_per_second": .double(summary.seconds > 0 ? (Double(inputSize) / 1e6 / summary.seconds * 10).rounded() / 10 : 0),
+            "stages": .array(summary.stages.map(\.json)),
+            "models": .object(job.models),
+            "tokenizer": tokenizerPath.map(JSONValue.string) ?? .null,
+        ])
+        let url = job.outputDirectory.appendingPathComponent("report.json")
+        try Data((report.serialized(pretty: true) + "\n").utf8).write(to: url, options: .atomic)
+    }
+
+    private var tokenizerPath: String? {
+        for stage in job.config.stages {
+            if case .tokenizer(let tokenizer) = stage { return tokenizer.vocab.path }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,112 @@
+import ArgumentParser
+import AugPro
+import AugProRuntime
+import Dispatch
+import Foundation
+import Synchronization
+
+/// `augpro run`: runs a pipeline end to end into its output folder.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a pipeline: read, tokenize, augment, project, label and write MDS shards.")
+
+    @OptionGroup var options: PipelineOptions
+
+    @Option(help: "Write the dataset here instead of the writer's path.")
+    var output: String?
+
+    @Flag(help: "Replace the dataset already in the output folder.")
+    var overwrite = false
+
+    @Option(help: "Progress display: auto (a bar on a terminal, plain lines otherwise), bar, plain or none.")
+    var progress: ProgressStyle = .auto
+
+    func run() async throws {
+        let job: AssembledPipeline
+        do {
+            let config = try PipelineLoader().load(options.pipelineURL, overrides: options.overrides)
+            let assembler = PipelineAssembler(
+                file: options.pipeline, outputOverride: output.map { URL(fileURLWithPath: $0) }, overwrite: overwrite)
+            let outputFolder = (output.map { URL(fileURLWithPath: $0) } ?? config.writer?.path)?.standardizedFileURL
+            if let outputFolder { try JobRunner.prepareOutput(outputFolder, overwrite: overwrite) }
+            job = try assembler.assemble(config)
+        } catch {
+            fail("\(error)")
+        }
+        let runner = JobRunner(job: job, pipelineFile: options.pipelineURL)
+        let signals = SignalTrap()
+        let display = ProgressDisplay(style: progress.resolved, counters: runner.context.progress)
+        let task = Task { try await runner.run() }
+        signals.install { signal in
+            runner.context.requestStop()
+            task.cancel()
+            display.note("received \(signal == SIGINT ? "SIGINT" : "SIGTERM"), stopping")
+        }
+        display.start()
+        let result = await task.result
+        display.stop()
+        switch result {
+        case .success(let summary):
+            printSummary(summary)
+        case .failure(let error):
+            if let signal = signals.received {
+                fail("interrupted by \(signal == SIGINT ? "SIGINT" : "SIGTERM"); committed shards are intact, no partial file is left", code: 128 + signal)
+            }
+            fail("\(error)")
+        }
+    }
+
+    private func printSummary(_ summary: RunSummary) {
+        let writer = summary.details(of: "writer")
+        let projector = summary.details(of: "projector")
+        var parts = [
+            "\(summary.examplesIn) examples in",
+            "\(summary.samplesOut) samples out",
+        ]
+        if case .int(let augmented)? = projector["augmented"] { parts.append("\(augmented) augmented") }
+        if case .int(let dropped)? = projector["duplicates_dropped"] { parts.append("\(dropped) duplicates dropped") }
+        if case .int(let rejected)? = summary.details(of: "reader")["rejected"], rejected > 0 {
+            parts.append("\(rejected) rejected (see rejects.jsonl)")
+        }
+        parts.append(String(format: "%.1f s, %.0f examples/s", summary.seconds, summary.examplesPerSecond))
+        print(parts.joined(separator: ", "))
+        let shards = writer["shards"].flatMap { if case .int(let n) = $0 { n } else { nil } } ?? 0
+        print("shards: \(summary.outputDirectory.path) (\(shards) shard\(shards == 1 ? "" : "s"), index.json, report.json)")
+    }
+}
+
+/// How progress is shown.
+enum ProgressStyle: String, ExpressibleByArgument, CaseIterable {
+    case auto, bar, plain, none
+
+    var resolved: ProgressStyle {
+        guard self == .auto else { return self }
+        return isatty(STDERR_FILENO) != 0 ? .bar : .plain
+    }
+}
+
+/// Turns SIGINT and SIGTERM into a callback, remembering which arrived.
+final class SignalTrap: @unchecked Sendable {
+    private let receivedSignal = Mutex<Int32?>(nil)
+    /// Touched only by `install`, from the command's task; kept so the sources stay alive.
+    private var sources: [DispatchSourceSignal] = []
+
+    var received: Int32? { receivedSignal.withLock { $0 } }
+
+    func install(_ handler: @escaping @Sendable (Int32) -> Void) {
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { [self] in
+                let first = receivedSignal.withLock { value -> Bool in
+                    defer { value = value ?? signalNumber }
+                    return value == nil
+                }
+                if first { handler(signalNumber) }
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+}
