@@ -98,11 +98,18 @@ enum MDSValueDecoder: Sendable, Equatable {
             }
             position += ndim * width
         }
-        let count = dims.reduce(1) { $0.multipliedReportingOverflow(by: max($1, 0)).partialValue }
-        guard dims.allSatisfy({ $0 >= 1 }), count * type.byteWidth == data.count - position else {
+        let available = data.count - position
+        var needed = type.byteWidth
+        for dim in dims {
+            let (product, overflow) = needed.multipliedReportingOverflow(by: dim)
+            guard dim >= 1, !overflow, product <= available else {
+                throw MDSDecodeError("an ndarray value of shape \(dims) and dtype \(type.rawValue) does not fit its \(available) value bytes")
+            }
+            needed = product
+        }
+        guard needed == available else {
             throw MDSDecodeError(
-                "an ndarray value of shape \(dims) and dtype \(type.rawValue) needs "
-                    + "\(count * type.byteWidth) value bytes, found \(data.count - position)")
+                "an ndarray value of shape \(dims) and dtype \(type.rawValue) needs \(needed) value bytes, found \(available)")
         }
         let values = UnsafeRawBufferPointer(rebasing: data[position...])
         return nest(dims[...], values, type, start: 0)
