@@ -68,11 +68,16 @@ let package = Package(
         .target(name: "AugProTestSupport", path: "Tests/AugProTestSupport"),
         .testTarget(name: "AugProNumericsTests", dependencies: ["AugProTestSupport", "AugProNumerics"]),
         .testTarget(name: "AugProRuntimeTests", dependencies: ["AugProTestSupport", "AugProRuntime"]),
-        .testTarget(name: "AugProReaderTests", dependencies: ["AugProTestSupport", "AugProReader", "AugProNumerics"]),
+        .testTarget(
+            name: "AugProReaderTests",
+            dependencies: ["AugProTestSupport", "AugProReader", "AugProNumerics", "AugProRuntime", "AugProRecords"]),
         .testTarget(name: "AugProTokenizerTests", dependencies: ["AugProTestSupport", "AugProTokenizer"]),
         .testTarget(name: "AugProMixTests", dependencies: ["AugProTestSupport", "AugProInterpolator", "AugProProjector", "AugProNumerics"]),
         .testTarget(name: "AugProTeacherTests", dependencies: ["AugProTestSupport", "AugProTeacher", "AugProNumerics"]),
-        .testTarget(name: "AugProWriterTests", dependencies: ["AugProTestSupport", "AugProWriter", "AugProNumerics"]),
+        .testTarget(
+            name: "AugProWriterTests",
+            dependencies: ["AugProTestSupport", "AugProWriter", "AugProNumerics", "AugProRuntime", "AugProRecords"],
+            exclude: ["mds_reader.py", "mds_writer.py"]),
         .testTarget(name: "AugProConfigTests", dependencies: ["AugProTestSupport", "AugPro", "AugProNumerics"]),
         .testTarget(name: "EndToEndTests", dependencies: ["AugProTestSupport", "AugPro", "AugProNumerics"]),
     ]

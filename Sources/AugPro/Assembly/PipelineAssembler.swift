@@ -63,7 +63,9 @@ public struct PipelineAssembler {
                 switch stage {
                 case .reader(let options):
                     reader = options
-                    nodes.append(PipelineNode(source: try ReaderStage(options: readerOptions(options, output: output))))
+                    let stage = try ReaderStage(options: readerOptions(options, output: output))
+                    try stage.checkInput()
+                    nodes.append(PipelineNode(source: stage))
                 case .tokenizer(let options):
                     let loaded = try WordPieceTokenizer(options: tokenizerOptions(options))
                     tokenizer = loaded
@@ -163,7 +165,7 @@ public struct PipelineAssembler {
     private func readerOptions(_ config: ReaderConfig, output: URL) -> ReaderOptions {
         ReaderOptions(
             path: config.path.path, format: config.format.flatMap(ReaderOptions.Format.init(name:)),
-            text: config.text, textPair: config.textPair, label: config.label, labels: config.labels,
+            columns: config.columns, text: config.text, textPair: config.textPair, label: config.label, labels: config.labels,
             id: config.id, onError: config.onError == "skip" ? .skip : .fail,
             maxLineBytes: config.maxLineBytes, rejectsURL: output.appendingPathComponent("rejects.jsonl"))
     }

