@@ -12,6 +12,8 @@ import Foundation
 struct Measurement {
     var name: String
     var seconds: Double
+    /// Median process CPU time per run (ours only): shows whether the second worker got a core.
+    var cpuSeconds: Double?
     var sentences: Int
     var tokens: Int
     var sentencesPerSecond: Double { Double(sentences) / seconds }
@@ -27,6 +29,12 @@ func argument(_ name: String, _ fallback: String) -> String {
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
     return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
+
+func processCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }
 
 func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Data {
@@ -73,8 +81,10 @@ struct OursBench: Sendable {
 
     func measure(workers: Int, runs: Int) -> Measurement {
         var seconds: [Double] = []
+        var cpu: [Double] = []
         var tokens = 0
         for _ in 0..<runs {
+            let cpuStart = processCPUSeconds()
             let start = DispatchTime.now().uptimeNanoseconds
             if workers == 1 {
                 tokens = encodeAll(0..<lines.count)
@@ -88,8 +98,11 @@ struct OursBench: Sendable {
                 tokens = counts.total
             }
             seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            cpu.append(processCPUSeconds() - cpuStart)
         }
-        return Measurement(name: "augpro, \(workers) worker\(workers > 1 ? "s" : "")", seconds: median(seconds), sentences: lines.count, tokens: tokens)
+        return Measurement(
+            name: "augpro, \(workers) worker\(workers > 1 ? "s" : "")", seconds: median(seconds), cpuSeconds: median(cpu),
+            sentences: lines.count, tokens: tokens)
     }
 }
 
@@ -112,12 +125,18 @@ func measureHF(threads: Int, perSentence: Bool, corpusPath: String) throws -> Me
     let json = try JSONSerialization.jsonObject(with: data) as! [String: Any]
     let name = perSentence ? "HF tokenizers, encode per sentence, 1 thread" : "HF tokenizers, encode_batch, \(threads) thread\(threads > 1 ? "s" : "")"
     return Measurement(
-        name: name, seconds: json["median_seconds"] as! Double,
+        name: name, seconds: json["median_seconds"] as! Double, cpuSeconds: nil,
         sentences: json["sentences"] as! Int, tokens: json["tokens"] as! Int)
 }
 
 print("corpus: \(lines.count) lines, \(text.utf8.count) bytes; tokenizer: \(tokenizerPath); medians of \(runs) runs")
 let oursSingle = ours.measure(workers: 1, runs: runs)
+if CommandLine.arguments.contains("--ours-only") {
+    for measurement in [oursSingle, ours.measure(workers: 2, runs: runs)] {
+        print(String(format: "%@: %.3f s, cpu %.3f s, %.0f sentences/s", measurement.name, measurement.seconds, measurement.cpuSeconds ?? 0, measurement.sentencesPerSecond))
+    }
+    exit(0)
+}
 let hfBatchSingle = try measureHF(threads: 1, perSentence: false, corpusPath: corpusPath)
 let hfSentence = try measureHF(threads: 1, perSentence: true, corpusPath: corpusPath)
 let oursDouble = ours.measure(workers: 2, runs: runs)
@@ -125,7 +144,8 @@ let hfBatchDouble = try measureHF(threads: 2, perSentence: false, corpusPath: co
 for measurement in [oursSingle, hfBatchSingle, hfSentence, oursDouble, hfBatchDouble] {
     let name = measurement.name.padding(toLength: 48, withPad: " ", startingAt: 0)
     print(name + String(format: " %8.3f s  %10.0f sentences/s  %11.0f tokens/s  (%d tokens)",
-                        measurement.seconds, measurement.sentencesPerSecond, measurement.tokensPerSecond, measurement.tokens))
+                        measurement.seconds, measurement.sentencesPerSecond, measurement.tokensPerSecond, measurement.tokens)
+          + (measurement.cpuSeconds.map { String(format: "  cpu %.3f s", $0) } ?? ""))
 }
 if oursSingle.tokens != hfBatchSingle.tokens { print("WARNING: token totals differ (ours \(oursSingle.tokens), HF \(hfBatchSingle.tokens))") }
 print(String(format: "ratio 1 thread  (ours / HF encode_batch): %.2fx", hfBatchSingle.seconds / oursSingle.seconds))
