@@ -52,14 +52,16 @@ extension MixProjector {
         }
         var chosen = [Int32](repeating: -1, count: positions.count)
         var fallback: [Int] = []
-        for (row, entry) in positions.enumerated() {
-            let plan = plans[entry.plan]
-            if let token = certified(
-                query: queries + row * d, a: Int(plan.tokensA[entry.position]), b: Int(plan.tokensB[entry.position]),
-                lambda: plan.lambdas[entry.position], topK: topK) {
-                chosen[row] = token
-            } else {
-                fallback.append(row)
+        withCertifier(topK) { certifier in
+            for (row, entry) in positions.enumerated() {
+                let plan = plans[entry.plan]
+                if let token = certifier.certified(
+                    query: queries + row * d, a: Int(plan.tokensA[entry.position]), b: Int(plan.tokensB[entry.position]),
+                    lambda: plan.lambdas[entry.position]) {
+                    chosen[row] = token
+                } else {
+                    fallback.append(row)
+                }
             }
         }
         counts.fastPathPositions += positions.count - fallback.count
@@ -90,26 +92,19 @@ extension MixProjector {
         return chosen
     }
 
-    /// The best token among topK(a) ∪ topK(b) when it provably beats every other token.
-    private func certified(query: UnsafePointer<Float>, a: Int, b: Int, lambda: Float, topK: TopKTable) -> Int32? {
-        let k = topK.k
-        var bestScore = -Float.infinity
-        var bestToken = Int32.max
-        topK.ids.withUnsafeBufferPointer { ids in
-            for source in a == b ? [a] : [a, b] {
-                for slot in 0..<k {
-                    let token = ids[source * k + slot]
-                    let score = scorer.score(query, token: Int(token))
-                    if score > bestScore || (score == bestScore && token < bestToken) {
-                        bestScore = score
-                        bestToken = token
+    /// Runs `body` with raw views of the scorer and the top-K lists.
+    private func withCertifier<R>(_ topK: TopKTable, _ body: (Certifier) -> R) -> R {
+        scorer.scale.withUnsafeBufferPointer { scale in
+            scorer.bias.withUnsafeBufferPointer { bias in
+                topK.ids.withUnsafeBufferPointer { ids in
+                    topK.scores.withUnsafeBufferPointer { scores in
+                        body(Certifier(
+                            table: scorer.table, scale: scale.baseAddress!, bias: bias.baseAddress!,
+                            ids: ids.baseAddress!, scores: scores.baseAddress!, k: topK.k))
                     }
                 }
             }
         }
-        let bound = lambda * topK.scores[a * k + k - 1] + (1 - lambda) * topK.scores[b * k + k - 1]
-        let margin = MixProjector.certificateMargin * abs(bound)
-        return bestScore >= bound + margin ? bestToken : nil
     }
 
     /// Relative slack on the certificate bound, absorbing float rounding between the cached
@@ -125,5 +120,36 @@ extension MixProjector {
         let own = scorer.metric == .cosine ? squaredNorm.squareRoot() : squaredNorm
         let scale = max(abs(sx), abs(sy), own, .leastNormalMagnitude)
         return abs(sx - sy) / scale
+    }
+}
+
+/// The fast-path test of one position over raw buffers (valid inside ``MixProjector/withCertifier``).
+private struct Certifier {
+    let table: EmbeddingTable
+    let scale: UnsafePointer<Float>
+    let bias: UnsafePointer<Float>
+    let ids: UnsafePointer<Int32>
+    let scores: UnsafePointer<Float>
+    let k: Int
+
+    /// The best token among topK(a) ∪ topK(b) when it provably beats every other token: it
+    /// must reach λ·s_a(K-th) + (1−λ)·s_b(K-th) (plus a relative slack for rounding).
+    func certified(query: UnsafePointer<Float>, a: Int, b: Int, lambda: Float) -> Int32? {
+        var bestScore = -Float.infinity
+        var bestToken = Int32.max
+        let d = table.dimension
+        for pass in 0..<(a == b ? 1 : 2) {
+            let list = ids + (pass == 0 ? a : b) * k
+            for slot in 0..<k {
+                let token = list[slot]
+                let score = scale[Int(token)] * dot(query, table.row(Int(token)), d) + bias[Int(token)]
+                if score > bestScore || (score == bestScore && token < bestToken) {
+                    bestScore = score
+                    bestToken = token
+                }
+            }
+        }
+        let bound = lambda * scores[a * k + k - 1] + (1 - lambda) * scores[b * k + k - 1]
+        return bestScore >= bound + MixProjector.certificateMargin * abs(bound) ? bestToken : nil
     }
 }

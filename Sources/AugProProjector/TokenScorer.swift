@@ -11,7 +11,7 @@ public struct TokenScorer: Sendable {
     /// Per-token scale and bias of the score.
     public let scale: [Float]
     public let bias: [Float]
-    /// Ids that may be produced, ascending.
+    /// How many tokens may be produced.
     public let allowedCount: Int
     public let vocabularyBlock: Int
 

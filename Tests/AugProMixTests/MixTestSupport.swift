@@ -117,12 +117,19 @@ enum MixFixtures {
         for case .mix(let plan) in items {
             lambdasByKey["\(plan.provenance.sourceA)/\(plan.provenance.augmentationIndex)"] = plan.lambdas
         }
+        // Example granularity: only the provenance's λ; token granularity: the plan's per-position λs.
         let samples: [[String: Any]] = output.filter { $0.provenance.kind == .augproMix }.map { sample in
-            [
+            let lambdas = lambdasByKey["\(sample.provenance.sourceA)/\(sample.provenance.augmentationIndex)"] ?? []
+            var entry: [String: Any] = [
                 "source_a": sample.provenance.sourceA, "source_b": sample.provenance.sourceB,
-                "lambdas": (lambdasByKey["\(sample.provenance.sourceA)/\(sample.provenance.augmentationIndex)"] ?? []).map(Double.init),
                 "input_ids": sample.inputIds.map(Int.init),
             ]
+            if Set(lambdas).count > 1 {
+                entry["lambdas"] = lambdas.map(Double.init)
+            } else {
+                entry["lambda"] = Double(sample.provenance.mixLambda)
+            }
+            return entry
         }
         var originals: [String: [Int]] = [:]
         for sample in corpus.samples { originals[String(sample.id)] = sample.inputIds.map(Int.init) }

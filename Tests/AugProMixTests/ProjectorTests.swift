@@ -54,7 +54,9 @@ import Testing
             var options = Self.interpolation
             options.granularity = granularity
             let items = try MixFixtures.plan(corpus.samples, options: options, specials: corpus.specials).items
-            let projector = try Self.projector(metric, fastPath: true, verify: true)
+            // numpy is the brute-force reference for every metric; the in-process brute-force
+            // verification (slow in debug builds) runs under l2.
+            let projector = try Self.projector(metric, fastPath: true, verify: metric == .l2)
             let output = try await MixFixtures.project(items, with: projector)
             let report = try MixFixtures.reference(output: output, items: items, corpus: corpus, metric: metric)
             let positions = report["positions"] ?? 0
@@ -65,7 +67,7 @@ import Testing
                     "\(metric) \(granularity): \(report)")
             #expect(differences == report["near_ties"], "every difference must be a float near-tie: \(report)")
             let stats = projector.currentStatistics
-            #expect(stats.verifiedPositions == stats.fastPathPositions)
+            #expect(stats.verifiedPositions == (metric == .l2 ? stats.fastPathPositions : 0))
             #expect(stats.fastPathPositions + stats.fallbackPositions == Int(positions))
             #expect(stats.verificationDifferences == stats.verificationNearTies, "fast path vs brute force: \(stats)")
             print("mix reference \(metric) \(granularity): \(report); fallback \(stats.fallbackPositions)/\(stats.projectedPositions)")
