@@ -115,7 +115,9 @@ final class Counts: @unchecked Sendable {
     var total: Int { lock.withLock { values.reduce(0, +) } }
 }
 
+let loadStart = DispatchTime.now().uptimeNanoseconds
 let ours = OursBench(lines: lines, tokenizer: try WordPieceTokenizer(options: TokenizerOptions(vocabPath: tokenizerPath, maxLength: 128)))
+print(String(format: "augpro tokenizer load: %.3f s", Double(DispatchTime.now().uptimeNanoseconds - loadStart) / 1e9))
 
 func measureHF(threads: Int, perSentence: Bool, corpusPath: String) throws -> Measurement {
     let script = root.appendingPathComponent("Benchmarks/bench-tokenizer/hf_bench.py").path

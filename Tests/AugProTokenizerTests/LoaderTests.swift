@@ -112,3 +112,24 @@ struct LoaderTests {
         #expect(minimal == TokenizerOptions(vocabPath: "v.txt"))
     }
 }
+
+@Suite("Generated Unicode tables")
+struct UnicodeTablesTests {
+    @Test("UnicodeTables.generated.swift matches what the installed HF tokenizers reports")
+    func tablesAreCurrent() throws {
+        guard TestEnvironment.python != nil else {
+            throw ReferenceError("the project venv (.venv/bin/python with tokenizers) is missing: run `make venv`")
+        }
+        let folder = try TestEnvironment.temporaryDirectory("augpro-tok")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let fresh = folder.appendingPathComponent("tables.swift")
+        _ = try TestEnvironment.runPython(
+            TestEnvironment.fixture("tokenizer/make_unicode_tables.py"), arguments: ["--output", fresh.path])
+        let committed = TestEnvironment.packageRoot.appendingPathComponent("Sources/AugProTokenizer/UnicodeTables.generated.swift")
+        // The first line names the tokenizers version; the tables themselves must be identical.
+        let body = { (url: URL) throws -> [Substring] in
+            try String(contentsOf: url, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).dropFirst().map { $0 }
+        }
+        #expect(try body(fresh) == body(committed), "regenerate with .venv/bin/python fixtures/tokenizer/make_unicode_tables.py")
+    }
+}
