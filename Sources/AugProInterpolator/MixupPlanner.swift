@@ -98,7 +98,7 @@ public struct MixupPlanner: Sendable {
         let provenance = Provenance(
             kind: .augproMix, sourceA: a.id, sourceB: b.id,
             mixLambda: options.granularity == .example ? (lambdas.first ?? 1) : meanLambda,
-            augmentationIndex: Int32(augmentation))
+            augmentationIndex: Int32(augmentation), ordinal: a.provenance.ordinal)
         return MixPlan(
             provenance: provenance, tokensA: aligned.tokensA, tokensB: aligned.tokensB, lambdas: lambdas,
             fixed: aligned.fixed, tokenTypeIds: aligned.tokenTypeIds, originalA: a.inputIds, originalB: b.inputIds)

@@ -133,9 +133,10 @@ final class CorpusParser {
                 let index = rowIndex
                 rowIndex += 1
                 do {
-                    let record = format == .jsonl
+                    var record = format == .jsonl
                         ? try jsonRecord(bytes, rowIndex: index, line: startLine)
                         : try delimitedRecord(bytes, rowIndex: index, line: startLine)
+                    record.ordinal = Int64(counts.read)
                     batch.append(record)
                     counts.read += 1
                 } catch let problem as RowProblem {

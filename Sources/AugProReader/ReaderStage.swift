@@ -19,14 +19,18 @@ public struct ReaderStage: SourceStage {
     public let options: ReaderOptions
     /// Bytes per read from the file (tests use tiny chunks so records straddle them).
     public let chunkSize: Int
+    /// Records with a smaller ``TextRecord/ordinal`` are parsed (so ids, counts and
+    /// `rejects.jsonl` come out as in a full run) but not emitted: a resumed run starts here.
+    public let startOrdinal: Int64
     private let statistics = Statistics()
 
     /// Checks the options (not the file: see ``checkInput()``).
-    public init(options: ReaderOptions, chunkSize: Int = 1 << 20) throws {
+    public init(options: ReaderOptions, chunkSize: Int = 1 << 20, startOrdinal: Int64 = 0) throws {
         try options.validate()
         _ = try options.resolvedFormat()
         self.options = options
         self.chunkSize = max(1, chunkSize)
+        self.startOrdinal = max(0, startOrdinal)
     }
 
     /// Opens the file and reads its header, so that a missing file or column fails before the
@@ -50,6 +54,9 @@ public struct ReaderStage: SourceStage {
                 let seen = parser.counts
                 statistics.counts.withLock { $0 = seen }
                 context.progress.setBytesRead(parser.fileBytesRead)
+                if let first = batch.first, first.ordinal < startOrdinal {
+                    batch.removeAll { $0.ordinal < startOrdinal }
+                }
                 context.progress.addExamplesRead(batch.count)
                 try await output.send(batch)
             }
@@ -63,7 +70,8 @@ public struct ReaderStage: SourceStage {
     }
 
     /// `read`, `rejected`, `blank_lines`, `bytes_read` (of the file), `format`, `compressed`,
-    /// and `rejects` (the file's path) when rows were rejected.
+    /// `rejects` (the file's path) when rows were rejected, and `resumed_over` (records parsed
+    /// but not emitted) when starting after ordinal 0.
     public func reportDetails() -> [String: JSONValue] {
         let seen = statistics.counts.withLock { $0 }
         var details: [String: JSONValue] = [
@@ -77,6 +85,7 @@ public struct ReaderStage: SourceStage {
         if seen.rejected > 0, let url = options.rejectsURL {
             details["rejects"] = .string(url.path)
         }
+        if startOrdinal > 0 { details["resumed_over"] = .int(min(seen.read, Int(startOrdinal))) }
         return details
     }
 

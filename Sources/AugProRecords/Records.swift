@@ -8,13 +8,17 @@ public struct TextRecord: Sendable, Equatable {
     public var textPair: String?
     /// The label id, or -1 when the input has no label.
     public var label: Int32
+    /// The 0-based position among the records the reader emitted (accepted rows), or -1 when
+    /// unknown. Checkpoints restart from it.
+    public var ordinal: Int64
 
-    public init(id: Int64, line: Int, text: String, textPair: String? = nil, label: Int32 = -1) {
+    public init(id: Int64, line: Int, text: String, textPair: String? = nil, label: Int32 = -1, ordinal: Int64 = -1) {
         self.id = id
         self.line = line
         self.text = text
         self.textPair = textPair
         self.label = label
+        self.ordinal = ordinal
     }
 }
 
@@ -35,18 +39,23 @@ public struct Provenance: Sendable, Equatable {
     public var mixLambda: Float
     /// Which augmentation of `sourceA` this is (0-based); -1 for originals.
     public var augmentationIndex: Int32
+    /// The reader ordinal (``TextRecord/ordinal``) of `sourceA`, or -1 when unknown.
+    public var ordinal: Int64
 
-    public init(kind: Kind, sourceA: Int64, sourceB: Int64, mixLambda: Float, augmentationIndex: Int32) {
+    public init(
+        kind: Kind, sourceA: Int64, sourceB: Int64, mixLambda: Float, augmentationIndex: Int32, ordinal: Int64 = -1
+    ) {
         self.kind = kind
         self.sourceA = sourceA
         self.sourceB = sourceB
         self.mixLambda = mixLambda
         self.augmentationIndex = augmentationIndex
+        self.ordinal = ordinal
     }
 
     /// The provenance of an unmodified example.
-    public static func original(id: Int64) -> Provenance {
-        Provenance(kind: .original, sourceA: id, sourceB: -1, mixLambda: 1, augmentationIndex: -1)
+    public static func original(id: Int64, ordinal: Int64 = -1) -> Provenance {
+        Provenance(kind: .original, sourceA: id, sourceB: -1, mixLambda: 1, augmentationIndex: -1, ordinal: ordinal)
     }
 }
 

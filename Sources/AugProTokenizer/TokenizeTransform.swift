@@ -44,7 +44,7 @@ public struct TokenizeTransform: BatchTransform {
             samples.append(TokenSample(
                 id: record.id, inputIds: encoding.inputIds, tokenTypeIds: encoding.tokenTypeIds,
                 label: record.label, text: keepText ? record.text : nil,
-                textPair: keepText ? record.textPair : nil, provenance: .original(id: record.id)))
+                textPair: keepText ? record.textPair : nil, provenance: .original(id: record.id, ordinal: record.ordinal)))
         }
         counters.add(examples: batch.count, tokens: tokens, truncated: truncated, unknown: unknown)
         return samples

@@ -66,7 +66,7 @@ public final class MDSDatasetWriter {
     public let options: WriterOptions
     public let schema: MDSSchema
     private let files: AtomicFileWriter
-    private let onShardCommitted: (@Sendable (ShardCommit) -> Void)?
+    private let onShardCommitted: ((ShardCommit) throws -> Void)?
     private let shardConfig: [String: JSONValue]
     private let configBytes: [UInt8]
     private var builder: MDSSampleBuilder
@@ -85,9 +85,12 @@ public final class MDSDatasetWriter {
     /// files are kept (and checked by size), every other dataset file in the folder is removed,
     /// shard numbering and row ordinals continue after them, and `index.json` will list them.
     /// The caller then writes the rows after `resuming.last!.lastRow`.
+    ///
+    /// `onShardCommitted` runs right after each shard file is durably in place; an error it
+    /// throws fails the write that committed the shard (the shard stays on disk).
     public init(
         options: WriterOptions, schema: MDSSchema, resuming: [ShardCommit] = [],
-        onShardCommitted: (@Sendable (ShardCommit) -> Void)? = nil
+        onShardCommitted: ((ShardCommit) throws -> Void)? = nil
     ) throws {
         self.options = options
         self.schema = schema
@@ -249,7 +252,7 @@ public final class MDSDatasetWriter {
         shardEntries.append(indexEntry(commit))
         sampleSizes.removeAll(keepingCapacity: true)
         shardBytes = 4 + 4 + configBytes.count
-        onShardCommitted?(commit)
+        try onShardCommitted?(commit)
     }
 
     private func indexEntry(_ commit: ShardCommit) -> JSONValue {

@@ -14,23 +14,32 @@ public struct WriterStage<Row: Sendable>: Stage {
     public let name: String
     public let options: WriterOptions
     public let encoder: any MDSRowEncoder<Row>
-    /// Commits of an interrupted run to continue after (see ``MDSDatasetWriter``); the input
-    /// must then start at row `resuming.last!.lastRow + 1`.
+    /// Commits of an interrupted run to continue after (see ``MDSDatasetWriter``).
     public let resuming: [ShardCommit]
-    private let onShardCommitted: (@Sendable (ShardCommit) -> Void)?
+    /// The restart point recorded with `resuming.last`: the input starts at its ordinal and its
+    /// first `skip` rows (already committed) are dropped.
+    public let restart: RestartPoint
+    public let tracking: RestartTracking<Row>?
+    private let onShardCommitted: (@Sendable (ShardCommit, RestartPoint) throws -> Void)?
     private let state: SummaryBox
 
     /// - Parameters:
     ///   - encoder: the row encoder, which fixes the dataset's columns.
-    ///   - onShardCommitted: called (on the writer's task) after each shard file is durably in place.
+    ///   - resuming, restart: what an interrupted run committed and where it said to restart.
+    ///   - tracking: how to compute restart points (without it, every point is the beginning).
+    ///   - onShardCommitted: called (on the writer's task) after each shard file is durably in
+    ///     place, with the restart point covering it; a thrown error fails the run.
     public init(
         name: String = "writer", options: WriterOptions, encoder: some MDSRowEncoder<Row>,
-        resuming: [ShardCommit] = [], onShardCommitted: (@Sendable (ShardCommit) -> Void)? = nil
+        resuming: [ShardCommit] = [], restart: RestartPoint = .beginning, tracking: RestartTracking<Row>? = nil,
+        onShardCommitted: (@Sendable (ShardCommit, RestartPoint) throws -> Void)? = nil
     ) {
         self.name = name
         self.options = options
         self.encoder = encoder
         self.resuming = resuming
+        self.restart = resuming.isEmpty ? .beginning : restart
+        self.tracking = tracking
         self.onShardCommitted = onShardCommitted
         self.state = SummaryBox(resuming)
     }
@@ -38,16 +47,30 @@ public struct WriterStage<Row: Sendable>: Stage {
     public func run(input: StageInput<Row>, output: StageOutput<Never>, context: StageContext) async throws {
         let state = self.state
         let userCallback = onShardCommitted
+        let resumedRows = resuming.last.map { $0.lastRow + 1 } ?? 0
+        var tracker = RestartTracker(granule: tracking?.granule ?? 1, resumedRows: resumedRows, restart: restart)
+        let ordinal = tracking?.ordinal
         let writer = try MDSDatasetWriter(options: options, schema: encoder.schema, resuming: resuming) { commit in
             state.value.withLock { $0.shards.append(commit) }
-            userCallback?(commit)
+            try userCallback?(commit, tracker.point(committedRows: commit.lastRow + 1))
         }
+        var toSkip = restart.skip
         do {
             while let batch = try await input.next() {
                 for row in batch {
+                    if toSkip > 0 {
+                        toSkip -= 1
+                        continue
+                    }
                     try writer.write { try encoder.encode(row, into: &$0) }
+                    tracker.record(ordinal: ordinal?(row) ?? -1)
                 }
                 context.progress.addSamplesWritten(batch.count)
+            }
+            guard toSkip == 0 else {
+                throw MDSWriterError.resumeMismatch(
+                    path: options.path,
+                    reason: "the input ended \(toSkip) rows before the end of the committed shards (was the input changed?)")
             }
             try writer.finish()
         } catch {

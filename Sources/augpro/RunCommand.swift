@@ -16,25 +16,49 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Write the dataset here instead of the writer's path.")
     var output: String?
 
-    @Flag(help: "Replace the dataset already in the output folder.")
+    @Flag(help: "Replace the dataset (and any checkpoint) already in the output folder.")
     var overwrite = false
+
+    @Flag(help: "Continue the interrupted run recorded in the output folder's checkpoint.json.")
+    var resume = false
 
     @Option(help: "Progress display: auto (a bar on a terminal, plain lines otherwise), bar, plain or none.")
     var progress: ProgressStyle = .auto
 
     func run() async throws {
+        guard !(resume && overwrite) else { fail("--resume and --overwrite exclude each other: pick one") }
         let job: AssembledPipeline
+        let checkpoint: CheckpointSession
         do {
             let config = try PipelineLoader().load(options.pipelineURL, overrides: options.overrides)
-            let assembler = PipelineAssembler(
-                file: options.pipeline, outputOverride: output.map { URL(fileURLWithPath: $0) }, overwrite: overwrite)
-            let outputFolder = (output.map { URL(fileURLWithPath: $0) } ?? config.writer?.path)?.standardizedFileURL
-            if let outputFolder { try JobRunner.prepareOutput(outputFolder, overwrite: overwrite) }
+            var assembler = PipelineAssembler(
+                file: options.pipeline, outputOverride: output.map { URL(fileURLWithPath: $0) }, overwrite: overwrite || resume)
+            guard let outputFolder = (output.map { URL(fileURLWithPath: $0) } ?? config.writer?.path)?.standardizedFileURL,
+                  let inputPath = config.stages.first.flatMap({ stage -> URL? in
+                      if case .reader(let reader) = stage { return reader.path } else { return nil }
+                  })
+            else {
+                job = try assembler.assemble(config)
+                fail("\(options.pipeline): the pipeline needs a reader first and a writer last")
+            }
+            checkpoint = try CheckpointSession.open(
+                config: config, inputPath: inputPath, output: outputFolder,
+                mode: resume ? .resume : overwrite ? .overwrite : .fresh)
+            if checkpoint.isFinished {
+                print("\(outputFolder.path): the run is already complete (\(checkpoint.start.shards.count) shards, \(checkpoint.start.committedSamples) samples); nothing to resume")
+                return
+            }
+            assembler.checkpoint = checkpoint.wiring
             job = try assembler.assemble(config)
+            try checkpoint.prepareFolder()
         } catch {
             fail("\(error)")
         }
-        let runner = JobRunner(job: job, pipelineFile: options.pipelineURL)
+        if checkpoint.resumed {
+            FileHandle.standardError.write(Data(
+                "resuming: \(checkpoint.start.shards.count) shards (\(checkpoint.start.committedSamples) samples) kept, restarting at input example \(checkpoint.start.restart.ordinal)\n".utf8))
+        }
+        let runner = JobRunner(job: job, pipelineFile: options.pipelineURL, checkpoint: checkpoint)
         let signals = SignalTrap()
         let display = ProgressDisplay(style: progress.resolved, counters: runner.context.progress)
         let task = Task { try await runner.run() }
@@ -46,14 +70,15 @@ struct RunCommand: AsyncParsableCommand {
         display.start()
         let result = await task.result
         display.stop()
+        let resumeHint = "resume with: augpro run \(options.pipeline) --resume"
         switch result {
         case .success(let summary):
             printSummary(summary)
         case .failure(let error):
             if let signal = signals.received {
-                fail("interrupted by \(signal == SIGINT ? "SIGINT" : "SIGTERM"); committed shards are intact, no partial file is left", code: 128 + signal)
+                fail("interrupted by \(signal == SIGINT ? "SIGINT" : "SIGTERM"); committed shards and checkpoint.json are intact, no partial file is left; \(resumeHint)", code: 128 + signal)
             }
-            fail("\(error)")
+            fail("\(error)\n(the committed shards and checkpoint.json are intact: fix the cause, then \(resumeHint))")
         }
     }
 
@@ -64,7 +89,7 @@ struct RunCommand: AsyncParsableCommand {
             "\(summary.examplesIn) examples in",
             "\(summary.samplesOut) samples out",
         ]
-        if case .int(let augmented)? = projector["augmented"] { parts.append("\(augmented) augmented") }
+        if case .int(let augmented)? = projector["augmentations_emitted"] { parts.append("\(augmented) augmented") }
         if case .int(let dropped)? = projector["duplicates_dropped"] { parts.append("\(dropped) duplicates dropped") }
         if case .int(let rejected)? = summary.details(of: "reader")["rejected"], rejected > 0 {
             parts.append("\(rejected) rejected (see rejects.jsonl)")

@@ -1,18 +1,44 @@
 import ArgumentParser
+import AugPro
 import AugProWriter
 import Foundation
 
-/// `augpro verify`: decodes every shard of a dataset and checks hashes and counts.
+/// `augpro verify`: decodes every shard of a dataset and checks hashes and counts, and the
+/// run's `checkpoint.json` when there is one.
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Decode every shard of an MDS dataset, checking hashes and sample counts; non-zero exit on any problem.")
+        abstract: "Decode every shard of an MDS dataset, checking hashes, sample counts and the checkpoint; non-zero exit on any problem or an unfinished run.")
 
     @Argument(help: "The dataset folder (holding index.json).")
     var directory: String
 
     func run() throws {
-        let problems = MDSDatasetReader.verify(path: directory, allowedExtraFiles: ["report.json", "rejects.jsonl"])
+        let folder = URL(fileURLWithPath: directory)
+        let checkpoint: RunCheckpoint?
+        do {
+            checkpoint = try RunCheckpoint.load(from: folder)
+        } catch {
+            fail("\(error)")
+        }
+        if let checkpoint, checkpoint.state == .running {
+            do {
+                try CheckpointSession.verifyShards(checkpoint, in: folder)
+            } catch {
+                fail("\(directory): unfinished run, and \(error)")
+            }
+            fail("\(directory): unfinished run: \(checkpoint.shards.count) shards (\(checkpoint.committedSamples) samples) committed and verified, no index.json yet; continue it with `augpro run PIPELINE --resume`")
+        }
+        var problems = MDSDatasetReader.verify(
+            path: directory, allowedExtraFiles: ["report.json", "rejects.jsonl", RunCheckpoint.fileName])
+        if let checkpoint, problems.isEmpty, let reader = try? MDSDatasetReader(path: directory) {
+            let listed = reader.index.shards.map { $0.zipData?.basename ?? $0.rawData.basename }
+            if listed != checkpoint.shards.map(\.basename) || reader.sampleCount != checkpoint.committedSamples {
+                problems.append(MDSProblem(
+                    file: RunCheckpoint.fileName,
+                    message: "lists \(checkpoint.shards.count) shards (\(checkpoint.committedSamples) samples) but index.json has \(listed.count) (\(reader.sampleCount) samples)"))
+            }
+        }
         guard problems.isEmpty else {
             for problem in problems.dropLast() {
                 FileHandle.standardError.write(Data("\(directory)/\(problem)\n".utf8))
@@ -20,6 +46,6 @@ struct VerifyCommand: ParsableCommand {
             fail("\(directory)/\(problems.last!) (\(problems.count) problem\(problems.count == 1 ? "" : "s"))")
         }
         let reader = try MDSDatasetReader(path: directory)
-        print("\(directory): ok — \(reader.index.shards.count) shards, \(reader.sampleCount) samples, hashes verified")
+        print("\(directory): ok — \(reader.index.shards.count) shards, \(reader.sampleCount) samples, hashes verified\(checkpoint == nil ? "" : ", checkpoint finished and consistent")")
     }
 }

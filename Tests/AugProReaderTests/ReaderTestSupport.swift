@@ -72,11 +72,11 @@ enum ReaderHarness {
         let output = try TestEnvironment.runPython(referenceScript, arguments: [json])
         let parsed = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
         let rows = try #require(parsed["records"] as? [[String: Any]])
-        let records = try rows.map { row in
+        let records = try rows.enumerated().map { ordinal, row in
             TextRecord(
                 id: Int64(try #require(row["id"] as? Int)), line: try #require(row["line"] as? Int),
                 text: try #require(row["text"] as? String), textPair: row["text_pair"] as? String,
-                label: Int32(try #require(row["label"] as? Int)))
+                label: Int32(try #require(row["label"] as? Int)), ordinal: Int64(ordinal))
         }
         return ReferenceResult(
             records: records, rejectedLines: try #require(parsed["rejected_lines"] as? [Int]),

@@ -32,6 +32,8 @@ public struct PipelineAssembler {
     public var overwrite: Bool
     /// The pipeline file, named in messages.
     public var file: String
+    /// Where to restart and how to record commits (see ``CheckpointSession/wiring``).
+    public var checkpoint: CheckpointWiring?
 
     public init(file: String, outputOverride: URL? = nil, overwrite: Bool = false) {
         self.file = file
@@ -63,7 +65,8 @@ public struct PipelineAssembler {
                 switch stage {
                 case .reader(let options):
                     reader = options
-                    let stage = try ReaderStage(options: readerOptions(options, output: output))
+                    let stage = try ReaderStage(
+                        options: readerOptions(options, output: output), startOrdinal: checkpoint?.restart.ordinal ?? 0)
                     try stage.checkInput()
                     nodes.append(PipelineNode(source: stage))
                 case .tokenizer(let options):
@@ -93,6 +96,7 @@ public struct PipelineAssembler {
                     models["embeddings"] = .object([
                         "source": .string(table.source), "rows": .int(table.vocabularySize), "dimension": .int(table.dimension),
                     ])
+                    if let batcher = batcherNode(after: nodes.last?.outputType, config: config) { nodes.append(batcher) }
                     nodes.append(PipelineNode(projector, workers: options.workers))
                 case .teacher(let options):
                     let transform = try TeacherTransform(options: teacherOptions(options))
@@ -112,6 +116,7 @@ public struct PipelineAssembler {
                         }
                     }
                     if options.topK != nil { teacherColumns.insert(.teacherTopK) }
+                    if let batcher = batcherNode(after: nodes.last?.outputType, config: config) { nodes.append(batcher) }
                     nodes.append(PipelineNode(transform, workers: 1))
                 case .writer(let options):
                     let writerOptions = try WriterOptions(
@@ -119,11 +124,13 @@ public struct PipelineAssembler {
                         hashes: options.hashes, overwrite: overwrite)
                     guard let previous = nodes.last?.outputType else { throw fail("needs a stage before it") }
                     if previous == TextRecord.self {
-                        nodes.append(PipelineNode(WriterStage(
-                            options: writerOptions, encoder: TextRecordEncoder(includesTextPair: reader?.textPair != nil))))
+                        nodes.append(PipelineNode(writerStage(
+                            options: writerOptions, encoder: TextRecordEncoder(includesTextPair: reader?.textPair != nil),
+                            config: config, ordinal: { $0.ordinal })))
                     } else if previous == TokenSample.self {
-                        nodes.append(PipelineNode(WriterStage(
-                            options: writerOptions, encoder: TokenSampleEncoder(columns: teacherColumns))))
+                        nodes.append(PipelineNode(writerStage(
+                            options: writerOptions, encoder: TokenSampleEncoder(columns: teacherColumns),
+                            config: config, ordinal: { $0.provenance.ordinal })))
                     } else {
                         throw fail("cannot write \(Self.describe(previous)): put a projector after the interpolator")
                     }
@@ -139,7 +146,7 @@ public struct PipelineAssembler {
         do {
             pipeline = try Pipeline(nodes: nodes, channelCapacity: config.channelCapacity, describe: Self.describe)
         } catch let error as PipelineError {
-            if case .typeMismatch(let index, _, _, _, _) = error {
+            if let (error, index) = Self.renumbered(error, nodes: nodes) {
                 throw AssemblyError("\(file):\(config.stageLocations[index]): \(error)")
             }
             throw AssemblyError("\(file): \(error)")

@@ -24,15 +24,18 @@ public struct JobRunner: Sendable {
     public let job: AssembledPipeline
     public let pipelineFile: URL
     public let context: StageContext
+    /// The run's checkpoint (nil: none is kept); marked finished once `index.json` is written.
+    public let checkpoint: CheckpointSession?
 
-    public init(job: AssembledPipeline, pipelineFile: URL, context: StageContext? = nil) {
+    public init(job: AssembledPipeline, pipelineFile: URL, context: StageContext? = nil, checkpoint: CheckpointSession? = nil) {
         self.job = job
         self.pipelineFile = pipelineFile
         self.context = context ?? StageContext(seed: job.config.seed, batchSize: job.config.batchSize)
+        self.checkpoint = checkpoint
     }
 
     /// Files of a dataset folder that a new run replaces (`--overwrite`) or refuses to touch.
-    static let datasetFilePrefixes = ["index.json", "shard.", "report.json", "rejects.jsonl", ".tmp-"]
+    static let datasetFilePrefixes = ["index.json", "shard.", "report.json", "rejects.jsonl", ".tmp-", RunCheckpoint.fileName]
 
     /// Refuses a non-empty output folder unless `overwrite`; with it, removes the previous
     /// dataset's files (and only those).
@@ -63,6 +66,7 @@ public struct JobRunner: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         let stages = try await job.pipeline.run(context: context)
+        try checkpoint?.markFinished()
         let seconds = (clock.now - start).seconds
         let summary = RunSummary(
             stages: stages, seconds: seconds, examplesIn: stages.first?.examplesOut ?? 0,
@@ -86,6 +90,7 @@ public struct JobRunner: Sendable {
             "stages": .array(summary.stages.map(\.json)),
             "models": .object(job.models),
             "tokenizer": tokenizerPath.map(JSONValue.string) ?? .null,
+            "resume": checkpoint?.reportJSON ?? .null,
         ])
         let url = job.outputDirectory.appendingPathComponent("report.json")
         try Data((report.serialized(pretty: true) + "\n").utf8).write(to: url, options: .atomic)
