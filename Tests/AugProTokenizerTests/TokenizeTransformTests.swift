@@ -3,7 +3,33 @@ import AugProRuntime
 import AugProTestSupport
 import AugProTokenizer
 import Foundation
+import Synchronization
 import Testing
+
+/// Sends fixed records in batches of the pipeline's batch size.
+private struct RecordSource: SourceStage {
+    let records: [TextRecord]
+    var name: String { "reader" }
+
+    func run(output: StageOutput<TextRecord>, context: StageContext) async throws {
+        for start in stride(from: 0, to: records.count, by: context.batchSize) {
+            try await output.send(Array(records[start..<min(records.count, start + context.batchSize)]))
+        }
+    }
+}
+
+/// Collects every sample it receives.
+private final class SampleCollector: Stage {
+    typealias Output = Never
+    let received = Mutex<[TokenSample]>([])
+    var name: String { "collector" }
+
+    func run(input: StageInput<TokenSample>, output: StageOutput<Never>, context: StageContext) async throws {
+        while let batch = try await input.next() {
+            received.withLock { $0 += batch }
+        }
+    }
+}
 
 @Suite("TokenizeTransform stage")
 struct TokenizeTransformTests {
@@ -45,5 +71,21 @@ struct TokenizeTransformTests {
             _ = try transform.transform([record], context: StageContext(seed: 1, batchSize: 1))
         }
         #expect(error?.description.contains("id 42") == true && error?.description.contains("line 7") == true)
+    }
+
+    @Test("through the runtime pipeline with 2 workers, samples keep input order and HF's ids")
+    func pipelineWithTwoWorkers() async throws {
+        let path = try Reference.modelDirectory().appendingPathComponent("vocab.txt").path
+        let reference = try Reference.run(["--vocab", path, "--corpus", "english", "--limit", "3000"])
+        let records = reference.enumerated().map { TextRecord(id: Int64($0.offset), line: $0.offset + 1, text: $0.element.text) }
+        let collector = SampleCollector()
+        let transform = try TokenizeTransform(options: TokenizerOptions(vocabPath: path))
+        let pipeline = try Pipeline(
+            nodes: [PipelineNode(source: RecordSource(records: records)), PipelineNode(transform, workers: 2), PipelineNode(collector)],
+            channelCapacity: 2)
+        _ = try await pipeline.run(context: StageContext(seed: 1, batchSize: 37))
+        let samples = collector.received.withLock { $0 }
+        #expect(samples.map(\.id) == records.map(\.id))
+        #expect(samples.map(\.inputIds) == reference.map { $0.ids ?? [] })
     }
 }
