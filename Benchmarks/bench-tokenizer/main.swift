@@ -4,7 +4,10 @@
 //   .build-tok/release/bench-tokenizer [--runs 5] [--tokenizer PATH] [--corpus PLAIN_TEXT]
 //
 // Single-threaded: ours vs HF `encode_batch` with RAYON_NUM_THREADS=1 (and HF per-sentence
-// `encode`); two workers: ours on two threads over halves vs HF `encode_batch` on 2 threads.
+// `encode`); two workers: ours on two threads over halves and as the pipeline runs it
+// (`TokenizeTransform` in a 2-worker `TransformStage`, batches of 256) vs HF `encode_batch` on 2 threads.
+import AugProRecords
+import AugProRuntime
 import AugProTokenizer
 import Dispatch
 import Foundation
@@ -106,6 +109,57 @@ struct OursBench: Sendable {
     }
 }
 
+/// The corpus as reader output, in batches of the pipeline's batch size.
+struct RecordSource: SourceStage {
+    let records: [TextRecord]
+    var name: String { "reader" }
+
+    func run(output: StageOutput<TextRecord>, context: StageContext) async throws {
+        for start in stride(from: 0, to: records.count, by: context.batchSize) {
+            try await output.send(Array(records[start..<min(records.count, start + context.batchSize)]))
+        }
+    }
+}
+
+/// Counts the tokens it receives.
+final class TokenCounter: Stage {
+    typealias Output = Never
+    let tokens = Counts(1)
+    var name: String { "sink" }
+
+    func run(input: StageInput<TokenSample>, output: StageOutput<Never>, context: StageContext) async throws {
+        var total = 0
+        while let batch = try await input.next() {
+            for sample in batch { total += sample.inputIds.count }
+        }
+        tokens.set(0, total)
+    }
+}
+
+/// The tokenizer as the pipeline runs it: `TokenizeTransform` in a `TransformStage`.
+func measurePipeline(_ ours: OursBench, workers: Int, runs: Int, batchSize: Int) async throws -> Measurement {
+    let records = ours.lines.enumerated().map { TextRecord(id: Int64($0.offset), line: $0.offset + 1, text: $0.element) }
+    var seconds: [Double] = []
+    var cpu: [Double] = []
+    var tokens = 0
+    for _ in 0..<runs {
+        let sink = TokenCounter()
+        let pipeline = try Pipeline(
+            nodes: [PipelineNode(source: RecordSource(records: records)),
+                    PipelineNode(TokenizeTransform(tokenizer: ours.tokenizer), workers: workers), PipelineNode(sink)],
+            channelCapacity: 4)
+        let cpuStart = processCPUSeconds()
+        let start = DispatchTime.now().uptimeNanoseconds
+        _ = try await pipeline.run(context: StageContext(seed: 1, batchSize: batchSize))
+        seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        cpu.append(processCPUSeconds() - cpuStart)
+        tokens = sink.tokens.total
+    }
+    return Measurement(
+        name: "augpro pipeline, TransformStage \(workers) workers", seconds: median(seconds), cpuSeconds: median(cpu),
+        sentences: records.count, tokens: tokens)
+}
+
 /// Per-worker token counts.
 final class Counts: @unchecked Sendable {
     private var values: [Int]
@@ -134,7 +188,7 @@ func measureHF(threads: Int, perSentence: Bool, corpusPath: String) throws -> Me
 print("corpus: \(lines.count) lines, \(text.utf8.count) bytes; tokenizer: \(tokenizerPath); medians of \(runs) runs")
 let oursSingle = ours.measure(workers: 1, runs: runs)
 if CommandLine.arguments.contains("--ours-only") {
-    for measurement in [oursSingle, ours.measure(workers: 2, runs: runs)] {
+    for measurement in [oursSingle, ours.measure(workers: 2, runs: runs), try await measurePipeline(ours, workers: 2, runs: runs, batchSize: 256)] {
         print(String(format: "%@: %.3f s, cpu %.3f s, %.0f sentences/s", measurement.name, measurement.seconds, measurement.cpuSeconds ?? 0, measurement.sentencesPerSecond))
     }
     exit(0)
@@ -142,8 +196,9 @@ if CommandLine.arguments.contains("--ours-only") {
 let hfBatchSingle = try measureHF(threads: 1, perSentence: false, corpusPath: corpusPath)
 let hfSentence = try measureHF(threads: 1, perSentence: true, corpusPath: corpusPath)
 let oursDouble = ours.measure(workers: 2, runs: runs)
+let oursPipeline = try await measurePipeline(ours, workers: 2, runs: runs, batchSize: 256)
 let hfBatchDouble = try measureHF(threads: 2, perSentence: false, corpusPath: corpusPath)
-for measurement in [oursSingle, hfBatchSingle, hfSentence, oursDouble, hfBatchDouble] {
+for measurement in [oursSingle, hfBatchSingle, hfSentence, oursDouble, oursPipeline, hfBatchDouble] {
     let name = measurement.name.padding(toLength: 48, withPad: " ", startingAt: 0)
     print(name + String(format: " %8.3f s  %10.0f sentences/s  %11.0f tokens/s  (%d tokens)",
                         measurement.seconds, measurement.sentencesPerSecond, measurement.tokensPerSecond, measurement.tokens)
@@ -153,3 +208,4 @@ if oursSingle.tokens != hfBatchSingle.tokens { print("WARNING: token totals diff
 print(String(format: "ratio 1 thread  (ours / HF encode_batch): %.2fx", hfBatchSingle.seconds / oursSingle.seconds))
 print(String(format: "ratio 1 thread  (ours / HF per sentence): %.2fx", hfSentence.seconds / oursSingle.seconds))
 print(String(format: "ratio 2 workers (ours / HF encode_batch): %.2fx", hfBatchDouble.seconds / oursDouble.seconds))
+print(String(format: "ratio 2 workers (pipeline / HF encode_batch): %.2fx", hfBatchDouble.seconds / oursPipeline.seconds))

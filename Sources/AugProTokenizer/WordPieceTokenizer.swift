@@ -10,6 +10,14 @@ public final class WordPieceTokenizer: Sendable {
         public let unk: Int32
         /// `[MASK]`, when the vocabulary has it.
         public let mask: Int32?
+
+        public init(cls: Int32, sep: Int32, pad: Int32, unk: Int32, mask: Int32?) {
+            self.cls = cls
+            self.sep = sep
+            self.pad = pad
+            self.unk = unk
+            self.mask = mask
+        }
     }
 
     /// One encoded input: ids with special tokens, unpadded.
