@@ -5,7 +5,7 @@ import Testing
 
 /// One parity configuration: which tokenizer file and flags, which corpus, how to truncate.
 struct ParityCase: CustomStringConvertible, Sendable {
-    enum Source: Sendable { case modelVocab, modelJSON, casedVocab }
+    enum Source: Sendable { case modelVocab, modelJSON, casedVocab, variantJSON }
 
     var source: Source
     var corpus: String
@@ -33,14 +33,28 @@ struct ParityCase: CustomStringConvertible, Sendable {
         case .modelVocab: return try Reference.modelDirectory().appendingPathComponent("vocab.txt").path
         case .modelJSON: return try Reference.modelDirectory().appendingPathComponent("tokenizer.json").path
         case .casedVocab: return TestEnvironment.fixture("tokenizer/cased-vocab.txt").path
+        case .variantJSON: return try Self.variantJSON()
         }
     }
+
+    /// The model's tokenizer.json with lstrip/rstrip special tokens and no decoder cleanup,
+    /// written once per process (parameterized cases run concurrently).
+    static let variantPath: Result<String, any Error> = Result {
+        let destination = try TestEnvironment.temporaryDirectory("augpro-tok").appendingPathComponent("tokenizer.json")
+        let source = try Reference.modelDirectory().appendingPathComponent("tokenizer.json").path
+        _ = try TestEnvironment.runPython(
+            TestEnvironment.fixture("tokenizer/make_variant_json.py"), arguments: [source, destination.path])
+        return destination.path
+    }
+
+    static func variantJSON() throws -> String { try variantPath.get() }
 
     /// The flags as HF's BertWordPieceTokenizer receives them (the cased vocab defaults to cased).
     var effectiveLowercase: Bool? { lowercase ?? (source == .casedVocab ? false : nil) }
 
     func pythonArguments() throws -> [String] {
-        var arguments = [source == .modelJSON ? "--json" : "--vocab", try path(), "--corpus", corpus]
+        let isJSON = source == .modelJSON || source == .variantJSON
+        var arguments = [isJSON ? "--json" : "--vocab", try path(), "--corpus", corpus]
         if let lowercase = effectiveLowercase { arguments += ["--lowercase", lowercase ? "1" : "0"] }
         if let stripAccents { arguments += ["--strip-accents", stripAccents ? "1" : "0"] }
         if let chinese { arguments += ["--chinese", chinese ? "1" : "0"] }
@@ -91,6 +105,8 @@ struct ParityTests {
         ParityCase(source: .modelJSON, corpus: "fuzz", pairs: true, maxLength: 32),
         ParityCase(source: .casedVocab, corpus: "fuzz"),
         ParityCase(source: .casedVocab, corpus: "fuzz", lowercase: true, stripAccents: false),
+        ParityCase(source: .variantJSON, corpus: "fuzz", decode: true),
+        ParityCase(source: .variantJSON, corpus: "unicode", decode: true),
     ]
 
     @Test("input_ids and token_type_ids identical to HF", arguments: cases)
