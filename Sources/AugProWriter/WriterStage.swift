@@ -27,12 +27,12 @@ public struct WriterStage<Row: Sendable>: Stage {
     ///   - encoder: the row encoder, which fixes the dataset's columns.
     ///   - resuming, restart: what an interrupted run committed and where it said to restart.
     ///   - tracking: how to compute restart points (without it, every point is the beginning).
-    ///   - onShardCommitted: called (on the writer's task) after each shard file is durably in
-    ///     place, with the restart point covering it; a thrown error fails the run.
+    ///   - onCommit: called (on the writer's task) after each shard file is durably in place,
+    ///     with the restart point covering it; a thrown error fails the run.
     public init(
         name: String = "writer", options: WriterOptions, encoder: some MDSRowEncoder<Row>,
-        resuming: [ShardCommit] = [], restart: RestartPoint = .beginning, tracking: RestartTracking<Row>? = nil,
-        onShardCommitted: (@Sendable (ShardCommit, RestartPoint) throws -> Void)? = nil
+        resuming: [ShardCommit] = [], restart: RestartPoint, tracking: RestartTracking<Row>?,
+        onCommit: (@Sendable (ShardCommit, RestartPoint) throws -> Void)?
     ) {
         self.name = name
         self.options = options
@@ -40,8 +40,18 @@ public struct WriterStage<Row: Sendable>: Stage {
         self.resuming = resuming
         self.restart = resuming.isEmpty ? .beginning : restart
         self.tracking = tracking
-        self.onShardCommitted = onShardCommitted
+        self.onShardCommitted = onCommit
         self.state = SummaryBox(resuming)
+    }
+
+    /// A writer without restart tracking; `onShardCommitted` is called after each commit.
+    public init(
+        name: String = "writer", options: WriterOptions, encoder: some MDSRowEncoder<Row>,
+        resuming: [ShardCommit] = [], onShardCommitted: (@Sendable (ShardCommit) -> Void)? = nil
+    ) {
+        self.init(
+            name: name, options: options, encoder: encoder, resuming: resuming, restart: .beginning, tracking: nil,
+            onCommit: onShardCommitted.map { callback in { @Sendable commit, _ in callback(commit) } })
     }
 
     public func run(input: StageInput<Row>, output: StageOutput<Never>, context: StageContext) async throws {

@@ -26,7 +26,7 @@ extension PipelineAssembler {
         return WriterStage(
             options: options, encoder: encoder, resuming: checkpoint?.committed ?? [],
             restart: checkpoint?.restart ?? .beginning, tracking: RestartTracking(granule: granule, ordinal: ordinal),
-            onShardCommitted: checkpoint?.onShardCommitted)
+            onCommit: checkpoint?.onShardCommitted)
     }
 
     /// A chain error with the node index turned back into the config's stage index (batchers

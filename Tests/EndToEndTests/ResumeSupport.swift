@@ -1,0 +1,106 @@
+import AugProTestSupport
+import Foundation
+import Testing
+
+/// SplitMix64: the seeded source of the moments at which the resume tests interrupt a run.
+struct SeededMoments {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(max(1, bound))) }
+
+    /// `count` distinct values in `range`, ascending.
+    mutating func distinct(_ count: Int, in range: Range<Int>) -> [Int] {
+        var chosen = Set<Int>()
+        while chosen.count < min(count, range.count) { chosen.insert(range.lowerBound + below(range.count)) }
+        return chosen.sorted()
+    }
+}
+
+/// How one run of the CLI was stopped, and what it returned.
+enum Interruption: CustomStringConvertible {
+    /// A signal sent once the folder holds at least `afterShards` shard files.
+    case signal(Int32, afterShards: Int)
+    /// The test hook: exit right after shard N is renamed, before the checkpoint update.
+    case faultAfterShardRename(Int)
+
+    var description: String {
+        switch self {
+        case let .signal(number, shards): "signal \(number) after \(shards) shards"
+        case let .faultAfterShardRename(index): "AUGPRO_FAULT_AFTER_SHARD_RENAME=\(index)"
+        }
+    }
+}
+
+enum ResumeCLI {
+    /// Runs `augpro ARGS` to the end with extra environment variables.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> TestEnvironment.ProcessResult {
+        try TestEnvironment.runCapturing(CLI.executable, arguments: arguments, environment: environment.merging(["NO_COLOR": "1"]) { $1 })
+    }
+
+    /// Names of committed-looking shard files in `folder` (not temporaries).
+    static func shardFiles(_ folder: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasPrefix("shard.") }
+    }
+
+    /// Starts `augpro ARGS`, interrupts it as told (a few milliseconds of seeded jitter after
+    /// the shard count is reached), and returns its termination status and standard error.
+    static func interrupted(
+        _ arguments: [String], folder: URL, how: Interruption, jitterMicroseconds: UInt32
+    ) throws -> (status: Int32, reason: Process.TerminationReason, stderr: String) {
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        if case .faultAfterShardRename(let index) = how { environment["AUGPRO_FAULT_AFTER_SHARD_RENAME"] = String(index) }
+        process.environment = environment
+        let errURL = try TestEnvironment.temporaryDirectory("augpro-resume-stderr").appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        if case let .signal(number, afterShards) = how {
+            let deadline = Date().addingTimeInterval(120)
+            while process.isRunning && shardFiles(folder).count < afterShards && Date() < deadline { usleep(2_000) }
+            usleep(jitterMicroseconds)
+            if process.isRunning { kill(process.processIdentifier, number) }
+        }
+        process.waitUntilExit()
+        return (process.terminationStatus, process.terminationReason, try String(contentsOf: errURL, encoding: .utf8))
+    }
+
+    /// Interrupts a resumable run of `job` into `folder` at each of `interruptions`, then resumes
+    /// until it finishes; returns the final run's result.
+    static func runWithInterruptions(
+        job: URL, folder: URL, interruptions: [Interruption], moments: inout SeededMoments
+    ) throws -> TestEnvironment.ProcessResult {
+        let arguments = ["run", job.path, "--output", folder.path, "--resume", "--progress", "none"]
+        for how in interruptions {
+            let result = try interrupted(arguments, folder: folder, how: how, jitterMicroseconds: UInt32(moments.below(30_000)))
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+            if result.reason == .exit && result.status == 0 { break }
+            switch how {
+            case .faultAfterShardRename:
+                #expect(result.status == 86, "\(how): \(result.stderr)")
+            case .signal(let number, _) where number == SIGTERM || number == SIGINT:
+                #expect(result.reason == .exit && result.status == 128 + number, "\(how): \(result.stderr)")
+                #expect(result.stderr.contains("--resume"), "\(result.stderr)")
+                #expect(!names.contains { $0.hasPrefix(".tmp-") }, "\(how) left temporary files: \(names)")
+                #expect(!names.contains("index.json"), "an interrupted run must not look finished (\(how))")
+            case .signal:
+                #expect(result.reason == .uncaughtSignal, "\(how): \(result.stderr)")
+            }
+        }
+        return try run(arguments)
+    }
+}

@@ -1,0 +1,217 @@
+import AugProTestSupport
+import Foundation
+import Testing
+
+@Suite("augpro run --resume: interrupted runs finish byte-identical", .serialized)
+struct CLIResumeTests {
+    let folder: URL
+
+    init() throws {
+        folder = try TestEnvironment.temporaryDirectory("augpro-resume")
+    }
+
+    func corpus(rows: Int, name: String = "train.tsv") throws -> URL {
+        let url = folder.appendingPathComponent(name)
+        _ = try TestEnvironment.runPython(
+            TestEnvironment.fixture("scripts/make_corpus.py"), arguments: ["--rows", String(rows), "--seed", "9", url.path])
+        return url
+    }
+
+    func model() throws -> URL {
+        try #require(TestEnvironment.modelDirectory, "the all-MiniLM-L6-v2 folder is missing: run `make models` (make test installs it)")
+    }
+
+    /// reader → tokenizer → interpolator → projector (→ teacher) → writer, small and with tiny shards.
+    func mixPipeline(teacher: Bool) throws -> String {
+        let model = try model().path
+        let cache = TestEnvironment.packageRoot.appendingPathComponent(".cache/augpro").path
+        return """
+            version: 1
+            seed: 11
+            batch_size: 8
+            stages:
+              - reader: {path: train.tsv, text: sentence, label: label}
+              - tokenizer: {vocab: \(model), max_length: \(teacher ? 16 : 24), workers: 2}
+              - interpolator: {method: mixup, per_example: 1, window: \(teacher ? 8 : 16), lambda: {beta: 0.4}, granularity: \(teacher ? "token" : "example")}
+              - projector: {embeddings: \(model), metric: l2, cache: \(cache), workers: 2}
+            \(teacher ? "  - teacher: {kind: embedded, model: \(model), outputs: [embedding], batch_size: 4, threads: 1}\n" : "")\
+              - writer: {path: out, compression: zstd:3, shard_size: \(teacher ? "4KB" : "1KB"), hashes: [sha1, xxh64]}
+            """
+    }
+
+    func rawPipeline(shardSize: String = "1KB", compression: String = "zstd:3") -> String {
+        """
+        version: 1
+        seed: 1
+        batch_size: 50
+        stages:
+          - reader: {path: train.tsv, text: sentence, label: label}
+          - writer: {path: out, compression: \(compression), shard_size: \(shardSize), hashes: [sha1]}
+        """
+    }
+
+    /// Runs `job` uninterrupted into `name` and returns its file hashes (report.json aside).
+    func reference(_ job: URL, into name: String) throws -> [String: String] {
+        let result = try ResumeCLI.run(["run", job.path, "--output", folder.appendingPathComponent(name).path, "--progress", "none"])
+        try #require(result.status == 0, "\(result.stderrText)")
+        return try fileHashes(folder.appendingPathComponent(name))
+    }
+
+    func report(_ name: String) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("\(name)/report.json"))) as! [String: Any]
+    }
+
+    /// Leaves an unfinished run in `name`: the fault hook stops it right after shard `shard` is renamed.
+    func unfinishedRun(_ job: URL, into name: String, shard: Int) throws {
+        let result = try ResumeCLI.run(
+            ["run", job.path, "--output", folder.appendingPathComponent(name).path, "--progress", "none"],
+            environment: ["AUGPRO_FAULT_AFTER_SHARD_RENAME": String(shard)])
+        try #require(result.status == 86, "expected the fault hook's exit: \(result.stderrText)")
+    }
+
+    @Test("mixup job: 5 SIGKILLs, a crash between shard rename and checkpoint update, SIGTERM and SIGINT, then identical bytes")
+    func killAndResumeMixup() throws {
+        _ = try corpus(rows: 240)
+        let job = try writePipeline(try mixPipeline(teacher: false), in: folder)
+        let expected = try reference(job, into: "reference")
+        let shards = expected.keys.filter { $0.hasPrefix("shard.") }.count
+        #expect(shards > 40, "the job should write many shards")
+        var moments = SeededMoments(seed: 2026)
+        let points = moments.distinct(8, in: 1..<(shards - 2))
+        let interruptions: [Interruption] = points.enumerated().map { position, point in
+            switch position {
+            case 2: .faultAfterShardRename(point)
+            case 4: .signal(SIGTERM, afterShards: point)
+            case 6: .signal(SIGINT, afterShards: point)
+            default: .signal(SIGKILL, afterShards: point)
+            }
+        }
+        let resumed = folder.appendingPathComponent("resumed")
+        let final = try ResumeCLI.runWithInterruptions(job: job, folder: resumed, interruptions: interruptions, moments: &moments)
+        #expect(final.status == 0, "\(final.stderrText)")
+        #expect(try fileHashes(resumed) == expected, "interruptions: \(interruptions)")
+        let resume = try #require(try report("resumed")["resume"] as? [String: Any])
+        #expect(resume["resumed"] as? Bool == true)
+        #expect((resume["examples_resumed_over"] as? Int ?? 0) > 0)
+        #expect((resume["examples_resumed_over"] as? Int ?? 1) % 16 == 0, "restarts at a window boundary")
+        let verify = try ResumeCLI.run(["verify", resumed.path])
+        #expect(verify.status == 0, "\(verify.stderrText)")
+        #expect(verify.stdoutText.contains("checkpoint finished"))
+    }
+
+    @Test("mixup + MiniLM teacher job: a SIGKILL and the rename/checkpoint crash, then identical bytes")
+    func killAndResumeWithTeacher() throws {
+        _ = try corpus(rows: 48)
+        let job = try writePipeline(try mixPipeline(teacher: true), in: folder)
+        let expected = try reference(job, into: "reference")
+        let shards = expected.keys.filter { $0.hasPrefix("shard.") }.count
+        #expect(shards > 20, "the job should write many shards")
+        #expect(try report("reference")["samples_out"] as? Int ?? 0 > 80, "augmentations reach the teacher")
+        var moments = SeededMoments(seed: 7)
+        let points = moments.distinct(2, in: 1..<(shards - 1))
+        let interruptions: [Interruption] = points.enumerated().map { position, point in
+            position == 1 ? .faultAfterShardRename(point) : .signal(SIGKILL, afterShards: point)
+        }
+        let resumed = folder.appendingPathComponent("resumed")
+        let final = try ResumeCLI.runWithInterruptions(job: job, folder: resumed, interruptions: interruptions, moments: &moments)
+        #expect(final.status == 0, "\(final.stderrText)")
+        #expect(try fileHashes(resumed) == expected, "interruptions: \(interruptions)")
+    }
+
+    @Test("a checkpoint is refused without --resume, a changed config lists its keys, output-neutral settings resume")
+    func changedConfig() throws {
+        _ = try corpus(rows: 1500)
+        let job = try writePipeline(rawPipeline(), in: folder)
+        let expected = try reference(job, into: "reference")
+        try unfinishedRun(job, into: "out", shard: 5)
+        let out = folder.appendingPathComponent("out").path
+
+        let plain = try ResumeCLI.run(["run", job.path, "--output", out, "--progress", "none"])
+        #expect(plain.status == 1)
+        #expect(plain.stderrText.contains("--resume") && plain.stderrText.contains("--overwrite"), "\(plain.stderrText)")
+        let verify = try ResumeCLI.run(["verify", out])
+        #expect(verify.status == 1)
+        #expect(verify.stderrText.contains("unfinished run"), "\(verify.stderrText)")
+
+        let changed = try ResumeCLI.run(
+            ["run", job.path, "--output", out, "--resume", "--progress", "none", "--set", "seed=12", "--set", "stages.writer.shard_size=2KB"])
+        #expect(changed.status == 1)
+        #expect(changed.stderrText.contains("seed: 1 → 12"), "\(changed.stderrText)")
+        #expect(changed.stderrText.contains("stages[1].writer.shard_size: 1024 → 2048"), "\(changed.stderrText)")
+        #expect(changed.stderrText.contains("--overwrite"))
+
+        let neutral = try ResumeCLI.run(["run", job.path, "--output", out, "--resume", "--progress", "none", "--set", "channel_capacity=2"])
+        #expect(neutral.status == 0, "\(neutral.stderrText)")
+        #expect(try fileHashes(URL(fileURLWithPath: out)) == expected)
+        let again = try ResumeCLI.run(["run", job.path, "--output", out, "--resume", "--progress", "none"])
+        #expect(again.status == 0 && again.stdoutText.contains("already complete"), "\(again.stderrText)")
+    }
+
+    @Test("a changed input is refused naming what changed; --overwrite starts over")
+    func changedInput() throws {
+        let input = try corpus(rows: 1500)
+        let job = try writePipeline(rawPipeline(), in: folder)
+        try unfinishedRun(job, into: "out", shard: 3)
+        let handle = try FileHandle(forWritingTo: input)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("one more review\t1\n".utf8))
+        try handle.close()
+        let out = folder.appendingPathComponent("out").path
+        let refused = try ResumeCLI.run(["run", job.path, "--output", out, "--resume", "--progress", "none"])
+        #expect(refused.status == 1)
+        #expect(refused.stderrText.contains("input.bytes"), "\(refused.stderrText)")
+        #expect(refused.stderrText.contains("input.tail_sha256"))
+        let restarted = try ResumeCLI.run(["run", job.path, "--output", out, "--overwrite", "--progress", "none"])
+        #expect(restarted.status == 0, "\(restarted.stderrText)")
+        #expect(restarted.stdoutText.contains("1501 examples in"))
+        #expect(try ResumeCLI.run(["verify", out]).status == 0)
+    }
+
+    @Test("a corrupted committed shard is detected on resume and by verify")
+    func corruptedShard() throws {
+        _ = try corpus(rows: 1500)
+        let job = try writePipeline(rawPipeline(), in: folder)
+        try unfinishedRun(job, into: "out", shard: 6)
+        let shard = folder.appendingPathComponent("out/shard.00002.mds.zstd")
+        var bytes = [UInt8](try Data(contentsOf: shard))
+        bytes[bytes.count / 2] ^= 0x20
+        try Data(bytes).write(to: shard)
+        let out = folder.appendingPathComponent("out").path
+        let resumed = try ResumeCLI.run(["run", job.path, "--output", out, "--resume", "--progress", "none"])
+        #expect(resumed.status == 1)
+        #expect(resumed.stderrText.contains("shard.00002.mds.zstd") && resumed.stderrText.contains("corrupted"), "\(resumed.stderrText)")
+        let verify = try ResumeCLI.run(["verify", out])
+        #expect(verify.status == 1)
+        #expect(verify.stderrText.contains("shard.00002.mds.zstd"), "\(verify.stderrText)")
+    }
+
+    @Test("a full disk (small tmpfs) fails with ENOSPC named, leaves the committed part resumable")
+    func fullDisk() throws {
+        _ = try corpus(rows: 2000)
+        let job = try writePipeline(rawPipeline(shardSize: "8KB", compression: "none"), in: folder)
+        let expected = try reference(job, into: "reference")
+        let mountPoint = folder.appendingPathComponent("small-disk")
+        try FileManager.default.createDirectory(at: mountPoint, withIntermediateDirectories: true)
+        let mount = try TestEnvironment.runCapturing(
+            URL(fileURLWithPath: "/bin/mount"), arguments: ["-t", "tmpfs", "-o", "size=96k", "tmpfs", mountPoint.path])
+        guard mount.status == 0 else {
+            print("skipping the ENOSPC test: cannot mount a small tmpfs here (\(mount.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)))")
+            return
+        }
+        defer { _ = try? TestEnvironment.runCapturing(URL(fileURLWithPath: "/bin/umount"), arguments: [mountPoint.path]) }
+        let out = mountPoint.appendingPathComponent("out").path
+        let full = try ResumeCLI.run(["run", job.path, "--output", out, "--progress", "none"])
+        #expect(full.status == 1)
+        #expect(full.stderrText.contains("No space left on device"), "\(full.stderrText)")
+        #expect(full.stderrText.contains("--resume"))
+        let names = try FileManager.default.contentsOfDirectory(atPath: out)
+        #expect(names.contains("checkpoint.json"))
+        #expect(!names.contains { $0.hasPrefix(".tmp-") }, "temporary files left: \(names)")
+        let remount = try TestEnvironment.runCapturing(
+            URL(fileURLWithPath: "/bin/mount"), arguments: ["-o", "remount,size=8m", mountPoint.path])
+        try #require(remount.status == 0, "\(remount.stderrText)")
+        let resumed = try ResumeCLI.run(["run", job.path, "--output", out, "--resume", "--progress", "none"])
+        #expect(resumed.status == 0, "\(resumed.stderrText)")
+        #expect(try fileHashes(URL(fileURLWithPath: out)) == expected)
+    }
+}
