@@ -8,7 +8,8 @@ import Foundation
 /// (`fixtures/teacher/bert_reference.py bench`, float32) on all-MiniLM-L6-v2, side by side in one
 /// run: fixed lengths 32 / 64 / 128 at batch 32, and a real length mix (HF-tokenized sentences,
 /// shuffled) where ours packs sorted groups without padding and the reference pads each batch
-/// to its longest member. Medians of `--runs` timed runs after one warm-up, each side.
+/// to its longest member. Runs alternate ours / numpy (`--runs` each, after warm-ups) and the
+/// table shows medians, so load from other processes hits both sides alike.
 /// Run from the package root: `.build-teach/release/bench-teacher [--runs 5] [--threads 2]`.
 
 struct BenchFailure: Error, CustomStringConvertible {
@@ -93,48 +94,55 @@ func realMix(count: Int) throws -> [TokenSample] {
     }
 }
 
-/// Median seconds of ours over `runs` (after a warm-up); the channel window is `window` samples.
-func timeOurs(_ samples: [TokenSample], window: Int) throws -> Double {
-    let transform = try TeacherTransform(options: TeacherOptions(
-        modelPath: modelFolder, outputs: [.embedding], batchSize: batchSize, threads: threads))
+/// Seconds of one pass of ours over `samples`, fed as channel batches of `window` samples.
+func timeOurs(_ transform: TeacherTransform, _ samples: [TokenSample], window: Int) throws -> Double {
     let context = StageContext(seed: 1, batchSize: window)
     let clock = ContinuousClock()
-    var seconds: [Double] = []
-    for run in 0...runs {
-        let start = clock.now
-        for first in stride(from: 0, to: samples.count, by: window) {
-            _ = try transform.transform(Array(samples[first..<min(first + window, samples.count)]), context: context)
-        }
-        let elapsed = clock.now - start
-        if run > 0 { seconds.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18) }
+    let start = clock.now
+    for first in stride(from: 0, to: samples.count, by: window) {
+        _ = try transform.transform(Array(samples[first..<min(first + window, samples.count)]), context: context)
     }
-    return median(seconds)
+    let elapsed = clock.now - start
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
 }
 
-/// Median seconds of the numpy reference (it pads each batch of 32 in input order).
-func timeReference(_ samples: [TokenSample]) throws -> Double {
-    let output = try runPython(["bench", modelFolder.path, "--batch-size", String(batchSize), "--repeats", String(runs + 1)], input: try json(samples))
-    guard let object = try JSONSerialization.jsonObject(with: output) as? [String: Any], let seconds = object["seconds"] as? [Double] else {
+/// Seconds of one pass of the numpy reference (it pads each batch of 32 in input order),
+/// timed inside the script after one untimed warm-up pass.
+func timeReference(_ input: Data) throws -> Double {
+    let output = try runPython(["bench", modelFolder.path, "--batch-size", String(batchSize), "--repeats", "2"], input: input)
+    guard let object = try JSONSerialization.jsonObject(with: output) as? [String: Any],
+          let seconds = object["seconds"] as? [Double], let last = seconds.last else {
         throw BenchFailure(description: "unexpected bench output")
     }
-    return median(Array(seconds.dropFirst()))
+    return last
 }
 
 let workloads: [(String, [TokenSample], Int)] = [
-    ("length 32, batch 32", syntheticSamples(count: 128, length: 32), batchSize),
+    ("length 32, batch 32", syntheticSamples(count: 64, length: 32), batchSize),
     ("length 64, batch 32", syntheticSamples(count: 64, length: 64), batchSize),
-    ("length 128, batch 32", syntheticSamples(count: 64, length: 128), batchSize),
-    ("real mix, batch 32, window 256", try realMix(count: 512), 256),
+    ("length 128, batch 32", syntheticSamples(count: 32, length: 128), batchSize),
+    ("real mix, batch 32, window 256", try realMix(count: 256), 256),
 ]
-print("bench-teacher: all-MiniLM-L6-v2, \(runs) runs (median, after 1 warm-up), ours with \(threads) OpenBLAS threads")
+print("bench-teacher: all-MiniLM-L6-v2, median of \(runs) alternating runs each side (after warm-ups), ours with \(threads) OpenBLAS threads")
 print("| workload | sequences | tokens | ours seq/s | numpy seq/s | ours / numpy |")
 print("| --- | ---: | ---: | ---: | ---: | ---: |")
+let transform = try TeacherTransform(options: TeacherOptions(
+    modelPath: modelFolder, outputs: [.embedding], batchSize: batchSize, threads: threads))
 for (name, samples, window) in workloads {
-    let ours = try timeOurs(samples, window: window)
-    let numpy = try timeReference(samples)
+    let input = try json(samples)
+    _ = try timeOurs(transform, samples, window: window)
+    var oursSeconds: [Double] = []
+    var numpySeconds: [Double] = []
+    for _ in 0..<runs {
+        oursSeconds.append(try timeOurs(transform, samples, window: window))
+        numpySeconds.append(try timeReference(input))
+    }
+    let ours = median(oursSeconds)
+    let numpy = median(numpySeconds)
     let lengths = samples.map(\.inputIds.count)
     let tokens = lengths.reduce(0, +)
     let oursRate = Double(samples.count) / ours
     let numpyRate = Double(samples.count) / numpy
     print("| \(name) (lengths \(lengths.min() ?? 0)–\(lengths.max() ?? 0)) | \(samples.count) | \(tokens) | \(String(format: "%.0f", oursRate)) | \(String(format: "%.0f", numpyRate)) | \(String(format: "%.2f×", oursRate / numpyRate)) |")
+    fflush(nil)
 }
