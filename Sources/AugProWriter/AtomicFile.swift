@@ -25,8 +25,12 @@ public struct MDSFileError: Error, CustomStringConvertible, Equatable {
 /// Writes whole files so that a reader never sees a partial one under its final name: the bytes
 /// go to `.tmp-<name>` in the same folder, are flushed to disk, renamed into place, and the
 /// folder entry is flushed too.
-struct AtomicFileWriter: Sendable {
-    let directory: String
+public struct AtomicFileWriter: Sendable {
+    public let directory: String
+
+    public init(directory: String) {
+        self.directory = directory
+    }
 
     /// The temporary name used while `basename` is being written.
     func temporaryPath(for basename: String) -> String {
@@ -34,7 +38,7 @@ struct AtomicFileWriter: Sendable {
     }
 
     /// Writes `parts` one after the other as the file `basename`.
-    func write(_ basename: String, parts: [UnsafeRawBufferPointer]) throws {
+    public func write(_ basename: String, parts: [UnsafeRawBufferPointer]) throws {
         let temporary = temporaryPath(for: basename)
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw MDSFileError.system(temporary, "creating the file") }

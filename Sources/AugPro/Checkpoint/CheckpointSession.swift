@@ -202,7 +202,7 @@ public final class CheckpointSession: Sendable {
     private func save(_ checkpoint: RunCheckpoint) throws {
         do {
             try checkpoint.save(to: folder)
-        } catch let error as CheckpointError {
+        } catch {
             throw CheckpointError("cannot update the checkpoint: \(error)")
         }
     }

@@ -1,9 +1,6 @@
 import AugProNumerics
 import AugProWriter
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The contents of `checkpoint.json` in an output folder: what the run is (config and input
 /// fingerprints), what it has durably committed, and where a resumed run restarts.
@@ -81,8 +78,8 @@ public struct RunCheckpoint: Sendable, Equatable, Codable {
 
     /// Writes `checkpoint.json` into `folder` atomically and durably.
     public func save(to folder: URL) throws {
-        let bytes = try encoded()
-        try DurableFile.write(bytes, to: folder.appendingPathComponent(Self.fileName))
+        let bytes = [UInt8](try encoded())
+        try bytes.withUnsafeBytes { try AtomicFileWriter(directory: folder.path).write(Self.fileName, parts: [$0]) }
     }
 }
 
@@ -90,44 +87,4 @@ public struct RunCheckpoint: Sendable, Equatable, Codable {
 public struct CheckpointError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
-}
-
-/// Writes a small file so that a reader sees the old or the new bytes, never a mix, even
-/// after a crash: `.tmp-NAME`, fsync, rename, fsync of the folder.
-enum DurableFile {
-    static func write(_ data: Data, to url: URL) throws {
-        let folder = url.deletingLastPathComponent().path
-        let temporary = folder + "/.tmp-" + url.lastPathComponent
-        func failure(_ action: String) -> CheckpointError {
-            CheckpointError("\(url.path): \(action) failed: \(String(cString: strerror(errno)))")
-        }
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw failure("creating \(temporary)") }
-        let written = data.withUnsafeBytes { bytes -> Bool in
-            var offset = 0
-            while offset < bytes.count {
-                let count = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if count < 0 && errno == EINTR { continue }
-                guard count > 0 else { return false }
-                offset += count
-            }
-            return true
-        }
-        guard written, fsync(descriptor) == 0 else {
-            let error = failure("writing \(temporary)")
-            close(descriptor)
-            unlink(temporary)
-            throw error
-        }
-        close(descriptor)
-        guard rename(temporary, url.path) == 0 else {
-            let error = failure("renaming \(temporary) to it")
-            unlink(temporary)
-            throw error
-        }
-        let directory = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard directory >= 0 else { throw failure("opening the folder") }
-        defer { close(directory) }
-        guard fsync(directory) == 0 else { throw failure("fsync of the folder") }
-    }
 }
