@@ -53,6 +53,13 @@ public enum Zstd {
     ///   - workers: libzstd worker threads (0 = compress on the calling thread). Output for a
     ///     given `workers > 0` does not depend on the count, but differs from `workers == 0`.
     public static func compress(_ input: UnsafeRawBufferPointer, level: Int32 = 3, workers: Int32 = 0) throws -> [UInt8] {
+        try compress(parts: [input], level: level, workers: workers)
+    }
+
+    /// Compresses the concatenation of `parts` as exactly one frame recording the content size,
+    /// without first copying the parts into one buffer. Output pages beyond the compressed size
+    /// are never touched, so memory use follows the compressed size.
+    public static func compress(parts: [UnsafeRawBufferPointer], level: Int32 = 3, workers: Int32 = 0) throws -> [UInt8] {
         guard let context = ZSTD_createCCtx() else { throw ZstdError(reason: "cannot allocate a compression context") }
         defer { ZSTD_freeCCtx(context) }
         try check(ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level), "invalid compression level \(level)")
@@ -61,16 +68,28 @@ public enum Zstd {
         if workers > 0 {
             try check(ZSTD_CCtx_setParameter(context, ZSTD_c_nbWorkers, workers), "cannot use \(workers) workers")
         }
-        let bound = ZSTD_compressBound(input.count)
-        try check(bound, "input of \(input.count) bytes is too large")
-        var output = [UInt8](repeating: 0, count: bound)
-        let written = try output.withUnsafeMutableBytes { destination in
-            try check(
-                ZSTD_compress2(context, destination.baseAddress, destination.count, input.baseAddress, input.count),
-                "compression failed")
+        let total = parts.reduce(0) { $0 + $1.count }
+        try check(ZSTD_CCtx_setPledgedSrcSize(context, UInt64(total)), "cannot pledge \(total) bytes")
+        let bound = ZSTD_compressBound(total)
+        try check(bound, "input of \(total) bytes is too large")
+        return try [UInt8](unsafeUninitializedCapacity: max(bound, 1)) { destination, initialized in
+            var output = ZSTD_outBuffer(dst: destination.baseAddress, size: destination.count, pos: 0)
+            for (index, part) in parts.enumerated() {
+                var input = ZSTD_inBuffer(src: part.baseAddress, size: part.count, pos: 0)
+                let last = index == parts.count - 1
+                while true {
+                    let remaining = try check(
+                        ZSTD_compressStream2(context, &output, &input, last ? ZSTD_e_end : ZSTD_e_continue),
+                        "compression failed")
+                    if last ? remaining == 0 : input.pos == input.size { break }
+                }
+            }
+            if parts.isEmpty {
+                var input = ZSTD_inBuffer(src: nil, size: 0, pos: 0)
+                while try check(ZSTD_compressStream2(context, &output, &input, ZSTD_e_end), "compression failed") != 0 {}
+            }
+            initialized = output.pos
         }
-        output.removeSubrange(written...)
-        return output
     }
 
     /// Compresses a byte array; see ``compress(_:level:workers:)-(UnsafeRawBufferPointer,_,_)``.

@@ -211,8 +211,12 @@ public final class MDSDatasetWriter {
         return (raw, options.compression.fileExtension.map { raw + "." + $0 })
     }
 
-    private func hexDigests(_ bytes: UnsafeRawBufferPointer) -> [String: String] {
-        Dictionary(uniqueKeysWithValues: options.hashes.map { ($0.rawValue, $0.hexDigest(of: bytes)) })
+    private func hexDigests(_ parts: [UnsafeRawBufferPointer]) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: options.hashes.map { algorithm in
+            var digest = algorithm.makeDigest()
+            for part in parts { digest.update(part) }
+            return (algorithm.rawValue, digest.hexDigest())
+        })
     }
 
     /// Writes the buffered samples in `builder.bytes[0..<sampleBytes]` as the next shard.
@@ -224,29 +228,37 @@ public final class MDSDatasetWriter {
         guard rawSize <= WriterOptions.maximumShardSize else {
             throw MDSWriterError.shardTooLarge(path: options.path + "/" + names.raw, bytes: rawSize)
         }
-        var raw = [UInt8]()
-        raw.reserveCapacity(rawSize)
-        withUnsafeBytes(of: UInt32(count).littleEndian) { raw.append(contentsOf: $0) }
+        var header = [UInt8]()
+        header.reserveCapacity(headerSize)
+        withUnsafeBytes(of: UInt32(count).littleEndian) { header.append(contentsOf: $0) }
         var offset = UInt32(headerSize)
         for size in [0] + sampleSizes {
             offset += size
-            withUnsafeBytes(of: offset.littleEndian) { raw.append(contentsOf: $0) }
+            withUnsafeBytes(of: offset.littleEndian) { header.append(contentsOf: $0) }
         }
-        raw.append(contentsOf: configBytes)
-        builder.bytes.withUnsafeBytes { raw.append(contentsOf: $0[0..<sampleBytes]) }
+        header.append(contentsOf: configBytes)
 
-        let (rawHashes, zipped) = try raw.withUnsafeBytes { bytes -> ([String: String], [UInt8]?) in
-            let hashes = hexDigests(bytes)
-            guard case .zstd(let level) = options.compression else { return (hashes, nil) }
-            return (hashes, try Zstd.compress(bytes, level: Int32(level)))
+        // The raw shard is header + samples; it is hashed, compressed and written from the two
+        // parts, never copied into one buffer.
+        let (rawHashes, zipped) = try header.withUnsafeBytes { headerBytes in
+            try builder.bytes.withUnsafeBytes { all -> ([String: String], [UInt8]?) in
+                let parts = [headerBytes, UnsafeRawBufferPointer(rebasing: all[0..<sampleBytes])]
+                let hashes = hexDigests(parts)
+                if case .zstd(let level) = options.compression {
+                    return (hashes, try Zstd.compress(parts: parts, level: Int32(level)))
+                }
+                try files.write(names.raw, parts: parts)
+                return (hashes, nil)
+            }
         }
-        let fileBytes = zipped ?? raw
-        let zipHashes = zipped.map { data in data.withUnsafeBytes { hexDigests($0) } }
-        try fileBytes.withUnsafeBytes { try files.write(names.zip ?? names.raw, parts: [$0]) }
+        let zipHashes = zipped.map { data in data.withUnsafeBytes { hexDigests([$0]) } }
+        if let zipped, let zipName = names.zip {
+            try zipped.withUnsafeBytes { try files.write(zipName, parts: [$0]) }
+        }
 
         let commit = ShardCommit(
             index: committed.count, rawBasename: names.raw, zipBasename: names.zip,
-            rawBytes: raw.count, zipBytes: zipped?.count, rawHashes: rawHashes, zipHashes: zipHashes,
+            rawBytes: rawSize, zipBytes: zipped?.count, rawHashes: rawHashes, zipHashes: zipHashes,
             samples: count, firstRow: rowsWritten - count, lastRow: rowsWritten - 1)
         committed.append(commit)
         shardEntries.append(indexEntry(commit))
