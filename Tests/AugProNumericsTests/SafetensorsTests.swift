@@ -42,6 +42,9 @@ struct SafetensorsTests {
                 #expect(got.map(\.bitPattern) == want.map(\.bitPattern), "\(fileName) \(name)")
                 let viaBuffer = try file.withFloat32(name) { Array($0) }
                 #expect(viaBuffer.map(\.bitPattern) == want.map(\.bitPattern), "\(fileName) \(name)")
+                let tensor = try file.float32Tensor(name)
+                #expect(tensor.shape == info.shape)
+                #expect(Array(tensor.buffer).map(\.bitPattern) == want.map(\.bitPattern), "\(fileName) \(name)")
             }
         }
         let mixed = try SafetensorsFile(url: folder.appendingPathComponent("mixed.safetensors"))
@@ -62,6 +65,10 @@ struct SafetensorsTests {
             #expect(info.shape == entry["shape"] as? [Int], "\(name)")
             guard let head = entry["head"] as? [Double], let sum = entry["sum"] as? Double else { continue }
             #expect(info.dtype == .f32)
+            let inPlace = try file.float32Tensor(name)
+            try file.withRawBytes(name) { raw in
+                #expect(UnsafeRawPointer(inPlace.pointer) == raw.baseAddress, "\(name) was copied, not mapped")
+            }
             try file.withFloat32(name) { values in
                 #expect(values.count == info.elementCount)
                 #expect(Array(values.prefix(8)) == head.map { Float($0) }, "\(name)")
