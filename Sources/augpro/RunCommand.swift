@@ -63,8 +63,9 @@ struct RunCommand: AsyncParsableCommand {
         let display = ProgressDisplay(style: progress.resolved, counters: runner.context.progress)
         let task = Task { try await runner.run() }
         signals.install { signal in
-            runner.context.requestStop()
+            // Cancel first: a stream that ends because the reader stopped must never look finished.
             task.cancel()
+            runner.context.requestStop()
             display.note("received \(signal == SIGINT ? "SIGINT" : "SIGTERM"), stopping")
         }
         display.start()
