@@ -80,15 +80,17 @@ enum ResumeCLI {
     }
 
     /// Interrupts a resumable run of `job` into `folder` at each of `interruptions`, then resumes
-    /// until it finishes; returns the final run's result.
+    /// until it finishes; returns the final run's result and how many runs were interrupted.
     static func runWithInterruptions(
         job: URL, folder: URL, interruptions: [Interruption], moments: inout SeededMoments
-    ) throws -> TestEnvironment.ProcessResult {
+    ) throws -> (final: TestEnvironment.ProcessResult, interrupted: Int) {
         let arguments = ["run", job.path, "--output", folder.path, "--resume", "--progress", "none"]
+        var count = 0
         for how in interruptions {
             let result = try interrupted(arguments, folder: folder, how: how, jitterMicroseconds: UInt32(moments.below(30_000)))
             let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
             if result.reason == .exit && result.status == 0 { break }
+            count += 1
             switch how {
             case .faultAfterShardRename:
                 #expect(result.status == 86, "\(how): \(result.stderr)")
@@ -101,6 +103,6 @@ enum ResumeCLI {
                 #expect(result.reason == .uncaughtSignal, "\(how): \(result.stderr)")
             }
         }
-        return try run(arguments)
+        return (try run(arguments), count)
     }
 }

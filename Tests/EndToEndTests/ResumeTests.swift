@@ -10,10 +10,19 @@ struct CLIResumeTests {
         folder = try TestEnvironment.temporaryDirectory("augpro-resume")
     }
 
-    func corpus(rows: Int, name: String = "train.tsv") throws -> URL {
+    /// A make_corpus.py corpus; with `badEvery`, a row without its label column after every
+    /// `badEvery` rows (rejected in `on_error: skip` mode, so resumes must regenerate rejects.jsonl).
+    func corpus(rows: Int, name: String = "train.tsv", badEvery: Int? = nil) throws -> URL {
         let url = folder.appendingPathComponent(name)
         _ = try TestEnvironment.runPython(
             TestEnvironment.fixture("scripts/make_corpus.py"), arguments: ["--rows", String(rows), "--seed", "9", url.path])
+        if let badEvery {
+            let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            let mixed = lines.enumerated().flatMap { index, line -> [String] in
+                index > 0 && index % badEvery == 0 ? [String(line), "a row without its label column"] : [String(line)]
+            }
+            try mixed.joined(separator: "\n").write(to: url, atomically: true, encoding: .utf8)
+        }
         return url
     }
 
@@ -30,7 +39,7 @@ struct CLIResumeTests {
             seed: 11
             batch_size: 8
             stages:
-              - reader: {path: train.tsv, text: sentence, label: label}
+              - reader: {path: train.tsv, text: sentence, label: label, on_error: skip}
               - tokenizer: {vocab: \(model), max_length: \(teacher ? 16 : 24), workers: 2}
               - interpolator: {method: mixup, per_example: 1, window: \(teacher ? 8 : 16), lambda: {beta: 0.4}, granularity: \(teacher ? "token" : "example")}
               - projector: {embeddings: \(model), metric: l2, cache: \(cache), workers: 2}
@@ -71,9 +80,10 @@ struct CLIResumeTests {
 
     @Test("mixup job: 5 SIGKILLs, a crash between shard rename and checkpoint update, SIGTERM and SIGINT, then identical bytes")
     func killAndResumeMixup() throws {
-        _ = try corpus(rows: 240)
+        _ = try corpus(rows: 240, badEvery: 29)
         let job = try writePipeline(try mixPipeline(teacher: false), in: folder)
         let expected = try reference(job, into: "reference")
+        #expect(expected["rejects.jsonl"] != nil, "the bad rows are rejected")
         let shards = expected.keys.filter { $0.hasPrefix("shard.") }.count
         #expect(shards > 40, "the job should write many shards")
         var moments = SeededMoments(seed: 2026)
@@ -87,7 +97,9 @@ struct CLIResumeTests {
             }
         }
         let resumed = folder.appendingPathComponent("resumed")
-        let final = try ResumeCLI.runWithInterruptions(job: job, folder: resumed, interruptions: interruptions, moments: &moments)
+        let (final, interrupted) = try ResumeCLI.runWithInterruptions(
+            job: job, folder: resumed, interruptions: interruptions, moments: &moments)
+        #expect(interrupted == interruptions.count, "every interruption stopped a run: \(interruptions)")
         #expect(final.status == 0, "\(final.stderrText)")
         #expect(try fileHashes(resumed) == expected, "interruptions: \(interruptions)")
         let resume = try #require(try report("resumed")["resume"] as? [String: Any])
@@ -113,7 +125,9 @@ struct CLIResumeTests {
             position == 1 ? .faultAfterShardRename(point) : .signal(SIGKILL, afterShards: point)
         }
         let resumed = folder.appendingPathComponent("resumed")
-        let final = try ResumeCLI.runWithInterruptions(job: job, folder: resumed, interruptions: interruptions, moments: &moments)
+        let (final, interrupted) = try ResumeCLI.runWithInterruptions(
+            job: job, folder: resumed, interruptions: interruptions, moments: &moments)
+        #expect(interrupted == interruptions.count, "every interruption stopped a run: \(interruptions)")
         #expect(final.status == 0, "\(final.stderrText)")
         #expect(try fileHashes(resumed) == expected, "interruptions: \(interruptions)")
     }
@@ -185,7 +199,7 @@ struct CLIResumeTests {
         #expect(verify.stderrText.contains("shard.00002.mds.zstd"), "\(verify.stderrText)")
     }
 
-    @Test("a full disk (small tmpfs) fails with ENOSPC named, leaves the committed part resumable")
+    @Test("a full disk (small tmpfs) and then a read-only one fail naming the cause, leaving the committed part resumable")
     func fullDisk() throws {
         _ = try corpus(rows: 2000)
         let job = try writePipeline(rawPipeline(shardSize: "8KB", compression: "none"), in: folder)
@@ -206,9 +220,19 @@ struct CLIResumeTests {
         #expect(full.stderrText.contains("--resume"))
         let names = try FileManager.default.contentsOfDirectory(atPath: out)
         #expect(names.contains("checkpoint.json"))
+        #expect(names.contains("shard.00000.mds"), "some shards were committed before the disk filled: \(names)")
         #expect(!names.contains { $0.hasPrefix(".tmp-") }, "temporary files left: \(names)")
+
+        let readOnly = try TestEnvironment.runCapturing(
+            URL(fileURLWithPath: "/bin/mount"), arguments: ["-o", "remount,ro", mountPoint.path])
+        try #require(readOnly.status == 0, "\(readOnly.stderrText)")
+        let unwritable = try ResumeCLI.run(["run", job.path, "--output", out, "--resume", "--progress", "none"])
+        #expect(unwritable.status == 1)
+        #expect(unwritable.stderrText.contains("Read-only file system"), "\(unwritable.stderrText)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == names.sorted(), "a refused run changes nothing")
+
         let remount = try TestEnvironment.runCapturing(
-            URL(fileURLWithPath: "/bin/mount"), arguments: ["-o", "remount,size=8m", mountPoint.path])
+            URL(fileURLWithPath: "/bin/mount"), arguments: ["-o", "remount,rw,size=8m", mountPoint.path])
         try #require(remount.status == 0, "\(remount.stderrText)")
         let resumed = try ResumeCLI.run(["run", job.path, "--output", out, "--resume", "--progress", "none"])
         #expect(resumed.status == 0, "\(resumed.stderrText)")
