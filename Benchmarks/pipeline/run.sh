@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # reader → writer throughput and peak RSS: augpro (release) vs a Python csv + zstandard script,
 # on generated GLUE-style TSVs of 100k and 1M rows, median of RUNS runs each.
-# Usage: Benchmarks/pipeline/run.sh [RUNS]   (from the repository root, after `make deps`)
+# Usage: [ROWS_LIST="100000 1000000"] Benchmarks/pipeline/run.sh [RUNS]   (from the repository root, after `make deps`)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${1:-5}
@@ -13,7 +13,7 @@ trap 'rm -rf "$WORK"' EXIT
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
-for ROWS in 100000 1000000; do
+for ROWS in ${ROWS_LIST:-100000 1000000}; do
   INPUT=$WORK/corpus-$ROWS.tsv
   $PY fixtures/scripts/make_corpus.py --rows $ROWS --seed 1 "$INPUT"
   BYTES=$(stat -c %s "$INPUT")
