@@ -61,9 +61,9 @@ let package = Package(
         ),
 
         // Benchmarks: one executable per area, each run side by side with its Python reference.
-        .executableTarget(name: "bench-tokenizer", dependencies: ["AugProTokenizer", "AugProRuntime"], path: "Benchmarks/bench-tokenizer"),
-        .executableTarget(name: "bench-projector", dependencies: ["AugProProjector", "AugProInterpolator", "AugProNumerics"], path: "Benchmarks/bench-projector"),
-        .executableTarget(name: "bench-teacher", dependencies: ["AugProTeacher", "AugProNumerics"], path: "Benchmarks/bench-teacher"),
+        .executableTarget(name: "bench-tokenizer", dependencies: ["AugProTokenizer", "AugProRuntime"], path: "Benchmarks/bench-tokenizer", exclude: ["hf_bench.py", "RESULTS.md"]),
+        .executableTarget(name: "bench-projector", dependencies: ["AugProProjector", "AugProInterpolator", "AugProNumerics"], path: "Benchmarks/bench-projector", exclude: ["bench_numpy.py", "RESULTS.md"]),
+        .executableTarget(name: "bench-teacher", dependencies: ["AugProTeacher", "AugProNumerics"], path: "Benchmarks/bench-teacher", exclude: ["RESULTS.md"]),
 
         .target(name: "AugProTestSupport", path: "Tests/AugProTestSupport"),
         .testTarget(name: "AugProNumericsTests", dependencies: ["AugProTestSupport", "AugProNumerics"]),
