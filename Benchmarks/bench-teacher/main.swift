@@ -10,7 +10,8 @@ import Foundation
 /// shuffled) where ours packs sorted groups without padding and the reference pads each batch
 /// to its longest member. Runs alternate ours / numpy (`--runs` each, after warm-ups) and the
 /// table shows medians, so load from other processes hits both sides alike.
-/// Run from the package root: `.build-teach/release/bench-teacher [--runs 5] [--threads 2]`.
+/// With `--torch-python PATH` (a Python with torch + transformers) it adds a PyTorch column.
+/// Run from the package root: `.build-teach/release/bench-teacher [--runs 5] [--threads 2] [--torch-python PATH]`.
 
 struct BenchFailure: Error, CustomStringConvertible {
     var description: String
@@ -25,6 +26,8 @@ let runs = Int(option("--runs", "5")) ?? 5
 let threads = Int(option("--threads", "2")) ?? 2
 let modelFolder = URL(fileURLWithPath: option("--model", ".models/all-MiniLM-L6-v2"))
 let python = URL(fileURLWithPath: option("--python", ".venv/bin/python"))
+/// A Python with torch + transformers (optional): adds a PyTorch column.
+let torchPython = arguments.contains("--torch-python") ? URL(fileURLWithPath: option("--torch-python", "")) : nil
 let reference = "fixtures/teacher/bert_reference.py"
 let batchSize = 32
 
@@ -34,9 +37,9 @@ func median(_ values: [Double]) -> Double {
 }
 
 /// Runs the reference script with `input` on standard input and returns its standard output.
-func runPython(_ scriptArguments: [String], input: Data) throws -> Data {
+func runPython(_ scriptArguments: [String], input: Data, interpreter: URL = python) throws -> Data {
     let process = Process()
-    process.executableURL = python
+    process.executableURL = interpreter
     process.arguments = [reference] + scriptArguments
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bench-teacher-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -108,8 +111,10 @@ func timeOurs(_ transform: TeacherTransform, _ samples: [TokenSample], window: I
 
 /// Seconds of one pass of the numpy reference (it pads each batch of 32 in input order),
 /// timed inside the script after one untimed warm-up pass.
-func timeReference(_ input: Data) throws -> Double {
-    let output = try runPython(["bench", modelFolder.path, "--batch-size", String(batchSize), "--repeats", "2"], input: input)
+func timeReference(_ input: Data, backend: String = "numpy", interpreter: URL = python) throws -> Double {
+    let output = try runPython(
+        ["bench", modelFolder.path, "--batch-size", String(batchSize), "--repeats", "2", "--backend", backend],
+        input: input, interpreter: interpreter)
     guard let object = try JSONSerialization.jsonObject(with: output) as? [String: Any],
           let seconds = object["seconds"] as? [Double], let last = seconds.last else {
         throw BenchFailure(description: "unexpected bench output")
@@ -124,8 +129,9 @@ let workloads: [(String, [TokenSample], Int)] = [
     ("real mix, batch 32, window 256", try realMix(count: 256), 256),
 ]
 print("bench-teacher: all-MiniLM-L6-v2, median of \(runs) alternating runs each side (after warm-ups), ours with \(threads) OpenBLAS threads")
-print("| workload | sequences | tokens | ours seq/s | numpy seq/s | ours / numpy |")
-print("| --- | ---: | ---: | ---: | ---: | ---: |")
+let torchHeader = torchPython == nil ? "" : " torch seq/s | ours / torch |"
+print("| workload | sequences | tokens | ours seq/s | numpy seq/s | ours / numpy |" + torchHeader)
+print("| --- | ---: | ---: | ---: | ---: | ---: |" + (torchPython == nil ? "" : " ---: | ---: |"))
 let transform = try TeacherTransform(options: TeacherOptions(
     modelPath: modelFolder, outputs: [.embedding], batchSize: batchSize, threads: threads))
 for (name, samples, window) in workloads {
@@ -133,9 +139,11 @@ for (name, samples, window) in workloads {
     _ = try timeOurs(transform, samples, window: window)
     var oursSeconds: [Double] = []
     var numpySeconds: [Double] = []
+    var torchSeconds: [Double] = []
     for _ in 0..<runs {
         oursSeconds.append(try timeOurs(transform, samples, window: window))
         numpySeconds.append(try timeReference(input))
+        if let torchPython { torchSeconds.append(try timeReference(input, backend: "torch", interpreter: torchPython)) }
     }
     let ours = median(oursSeconds)
     let numpy = median(numpySeconds)
@@ -143,6 +151,7 @@ for (name, samples, window) in workloads {
     let tokens = lengths.reduce(0, +)
     let oursRate = Double(samples.count) / ours
     let numpyRate = Double(samples.count) / numpy
-    print("| \(name) (lengths \(lengths.min() ?? 0)–\(lengths.max() ?? 0)) | \(samples.count) | \(tokens) | \(String(format: "%.0f", oursRate)) | \(String(format: "%.0f", numpyRate)) | \(String(format: "%.2f×", oursRate / numpyRate)) |")
+    print("| \(name) (lengths \(lengths.min() ?? 0)–\(lengths.max() ?? 0)) | \(samples.count) | \(tokens) | \(String(format: "%.0f", oursRate)) | \(String(format: "%.0f", numpyRate)) | \(String(format: "%.2f×", oursRate / numpyRate)) |"
+        + (torchSeconds.isEmpty ? "" : " \(String(format: "%.0f", Double(samples.count) / median(torchSeconds))) | \(String(format: "%.2f×", oursRate * median(torchSeconds) / Double(samples.count))) |"))
     fflush(nil)
 }

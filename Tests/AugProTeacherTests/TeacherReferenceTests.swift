@@ -107,7 +107,7 @@ struct TeacherReferenceTests {
         #expect(details["vocab_size"] == .int(TeacherFixtures.tinyVocabulary))
     }
 
-    @Test("when torch and transformers are importable, logits also match them")
+    @Test("when torch and transformers are importable, tiny logits and MiniLM embeddings also match them")
     func torchComparison() throws {
         let model = try TeacherFixtures.tinyModel()
         defer { try? FileManager.default.removeItem(at: model) }
@@ -117,6 +117,17 @@ struct TeacherReferenceTests {
             return
         }
         let logits = try TeacherFixtures.run(TeacherOptions(modelPath: model), TeacherFixtures.samples(sequences)).map { try #require($0.logits) }
-        #expect(TeacherFixtures.maxAbsoluteDifference(logits, try #require(reference["logits"])) <= 1e-5)
+        let difference = TeacherFixtures.maxAbsoluteDifference(logits, try #require(reference["logits"]))
+        #expect(difference <= 1e-5, "max abs logit diff vs transformers \(difference)")
+
+        let miniLM = try TeacherFixtures.miniLM()
+        let sentences = try TeacherFixtures.tokenizedSentences(model: miniLM)
+        let expected = try #require(try TeacherFixtures.referenceOutputs(model: miniLM, sequences: sentences, backend: "torch")?["embedding"])
+        let ours = try TeacherFixtures.run(TeacherOptions(modelPath: miniLM, outputs: [.embedding]), TeacherFixtures.samples(sentences))
+            .map { try #require($0.embedding) }
+        let cosine = TeacherFixtures.minimumCosine(ours, expected)
+        let embeddingDifference = TeacherFixtures.maxAbsoluteDifference(ours, expected)
+        #expect(cosine >= 0.99999, "minimum cosine vs transformers \(cosine)")
+        #expect(embeddingDifference <= 1e-4, "max abs diff vs transformers \(embeddingDifference)")
     }
 }
