@@ -17,7 +17,7 @@ public struct WriterStage<Row: Sendable>: Stage {
     /// Commits of an interrupted run to continue after (see ``MDSDatasetWriter``).
     public let resuming: [ShardCommit]
     /// The restart point recorded with `resuming.last`: the input starts at its ordinal and its
-    /// first `skip` rows (already committed) are dropped.
+    /// first `skip` rows (already committed) are checked against the committed bytes and dropped.
     public let restart: RestartPoint
     public let tracking: RestartTracking<Row>?
     private let onShardCommitted: (@Sendable (ShardCommit, RestartPoint) throws -> Void)?
@@ -66,9 +66,11 @@ public struct WriterStage<Row: Sendable>: Stage {
         }
         var toSkip = restart.skip
         do {
+            var tail = try CommittedTail(directory: options.path, shards: resuming, count: toSkip, schema: encoder.schema)
             while let batch = try await input.next() {
                 for row in batch {
                     if toSkip > 0 {
+                        try tail.check(row, encoder: encoder)
                         toSkip -= 1
                         continue
                     }

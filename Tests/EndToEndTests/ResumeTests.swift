@@ -199,6 +199,35 @@ struct CLIResumeTests {
         #expect(verify.stderrText.contains("shard.00002.mds.zstd"), "\(verify.stderrText)")
     }
 
+    @Test("regenerated rows are checked against the committed ones: a vocabulary edited in place is caught")
+    func regeneratedRowsChecked() throws {
+        _ = try corpus(rows: 1500)
+        let vocab = folder.appendingPathComponent("vocab.txt")
+        try FileManager.default.copyItem(at: try model().appendingPathComponent("vocab.txt"), to: vocab)
+        let job = try writePipeline("""
+            version: 1
+            batch_size: 64
+            stages:
+              - reader: {path: train.tsv, text: sentence, label: label}
+              - tokenizer: {vocab: vocab.txt, max_length: 32}
+              - writer: {path: out, compression: zstd:3, shard_size: 1KB, hashes: [sha1]}
+            """, in: folder)
+        try unfinishedRun(job, into: "out", shard: 9)
+        let checkpoint = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: folder.appendingPathComponent("out/checkpoint.json"))) as! [String: Any]
+        let restart = try #require(checkpoint["restart"] as? [String: Any])
+        try #require((restart["skip"] as? Int ?? 0) > 0, "the restart point must regenerate committed rows: \(restart)")
+        var lines = try String(contentsOf: vocab, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let the = try #require(lines.firstIndex(of: "the"))
+        let film = try #require(lines.firstIndex(of: "film"))
+        lines.swapAt(the, film)
+        try lines.joined(separator: "\n").write(to: vocab, atomically: true, encoding: .utf8)
+        let resumed = try ResumeCLI.run(
+            ["run", job.path, "--output", folder.appendingPathComponent("out").path, "--resume", "--progress", "none"])
+        #expect(resumed.status == 1)
+        #expect(resumed.stderrText.contains("differs from the committed one"), "\(resumed.stderrText)")
+    }
+
     @Test("a full disk (small tmpfs) and then a read-only one fail naming the cause, leaving the committed part resumable")
     func fullDisk() throws {
         _ = try corpus(rows: 2000)
