@@ -81,6 +81,14 @@ public final class SafetensorsFile: Sendable {
         dataStart = header.dataStart
     }
 
+    /// The whole file's bytes (header and data), e.g. for hashing exactly what was loaded.
+    public func withFileBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(file.bytes)
+    }
+
+    /// The file size in bytes.
+    public var byteCount: Int { file.count }
+
     /// Whether the file holds a tensor called `name`.
     public func contains(_ name: String) -> Bool { tensors[name] != nil }
 

@@ -1,5 +1,6 @@
 import AugProNumerics
 import Foundation
+import Synchronization
 
 /// Who the teacher is, for `report.json`: enough to tell two runs' teachers apart.
 public struct TeacherIdentity: Sendable, Equatable {
@@ -7,7 +8,7 @@ public struct TeacherIdentity: Sendable, Equatable {
     public var folderName: String
     /// SHA-256 (hex) of the encoder's `config.json` bytes.
     public var configSHA256: String
-    /// SHA-256 (hex) of `model.safetensors`.
+    /// SHA-256 (hex) of `model.safetensors` (the mapped bytes the teacher computes with).
     public var weightsSHA256: String
     /// The size of `model.safetensors` in bytes.
     public var weightsBytes: Int
@@ -24,6 +25,7 @@ public final class TeacherModel: Sendable {
     private let layout: ModelFolder
     private let weightsFile: SafetensorsFile
     private let configURL: URL
+    private let identityCache = Mutex<TeacherIdentity?>(nil)
 
     /// Loads and validates `folder`. Throws ``TeacherError`` naming what is missing or unsupported.
     public init(folder: URL) throws {
@@ -68,17 +70,23 @@ public final class TeacherModel: Sendable {
     /// The embedding width.
     public var embeddingSize: Int { config.hiddenSize }
 
-    /// Hashes the config and the weights (reads the whole weights file once).
+    /// Hashes the config and the weights (reads the whole weights file on the first call only).
     public func identity() throws -> TeacherIdentity {
+        if let cached = identityCache.withLock({ $0 }) { return cached }
+        let identity = try computeIdentity()
+        identityCache.withLock { $0 = identity }
+        return identity
+    }
+
+    private func computeIdentity() throws -> TeacherIdentity {
         let configBytes = [UInt8](try Data(contentsOf: configURL))
         var weights = SHA256()
-        let mapped = try MappedFile(url: URL(fileURLWithPath: weightsFile.path))
-        weights.update(mapped.bytes)
+        weightsFile.withFileBytes { weights.update($0) }
         return TeacherIdentity(
             folderName: folder.standardizedFileURL.lastPathComponent,
             configSHA256: hexString(SHA256.hash(configBytes)),
             weightsSHA256: weights.hexDigest(),
-            weightsBytes: mapped.count)
+            weightsBytes: weightsFile.byteCount)
     }
 
     /// The head outputs of one packed batch.
