@@ -63,7 +63,7 @@ let package = Package(
         // Benchmarks: one executable per area, each run side by side with its Python reference.
         .executableTarget(name: "bench-tokenizer", dependencies: ["AugProTokenizer", "AugProRuntime"], path: "Benchmarks/bench-tokenizer", exclude: ["hf_bench.py", "RESULTS.md"]),
         .executableTarget(name: "bench-projector", dependencies: ["AugProProjector", "AugProInterpolator", "AugProNumerics"], path: "Benchmarks/bench-projector", exclude: ["bench_numpy.py", "RESULTS.md"]),
-        .executableTarget(name: "bench-teacher", dependencies: ["AugProTeacher", "AugProNumerics"], path: "Benchmarks/bench-teacher", exclude: ["RESULTS.md"]),
+        .executableTarget(name: "bench-teacher", dependencies: ["AugProTeacher", "AugProNumerics", "AugProRecords", "AugProRuntime"], path: "Benchmarks/bench-teacher", exclude: ["RESULTS.md"]),
 
         .target(name: "AugProTestSupport", path: "Tests/AugProTestSupport"),
         .testTarget(name: "AugProNumericsTests", dependencies: ["AugProTestSupport", "AugProNumerics"]),
@@ -71,9 +71,15 @@ let package = Package(
         .testTarget(
             name: "AugProReaderTests",
             dependencies: ["AugProTestSupport", "AugProReader", "AugProNumerics", "AugProRuntime", "AugProRecords"]),
-        .testTarget(name: "AugProTokenizerTests", dependencies: ["AugProTestSupport", "AugProTokenizer"]),
-        .testTarget(name: "AugProMixTests", dependencies: ["AugProTestSupport", "AugProInterpolator", "AugProProjector", "AugProNumerics"]),
-        .testTarget(name: "AugProTeacherTests", dependencies: ["AugProTestSupport", "AugProTeacher", "AugProNumerics"]),
+        .testTarget(
+            name: "AugProTokenizerTests",
+            dependencies: ["AugProTestSupport", "AugProTokenizer", "AugProRecords", "AugProRuntime"]),
+        .testTarget(
+            name: "AugProMixTests",
+            dependencies: ["AugProTestSupport", "AugProInterpolator", "AugProProjector", "AugProNumerics", "AugProRecords", "AugProRuntime"]),
+        .testTarget(
+            name: "AugProTeacherTests",
+            dependencies: ["AugProTestSupport", "AugProTeacher", "AugProNumerics", "AugProRecords", "AugProRuntime"]),
         .testTarget(
             name: "AugProWriterTests",
             dependencies: ["AugProTestSupport", "AugProWriter", "AugProNumerics", "AugProRuntime", "AugProRecords"],
