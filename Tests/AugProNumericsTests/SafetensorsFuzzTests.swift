@@ -14,18 +14,7 @@ import Testing
 /// That harness is not part of the package; this test is the kept-in-repo regression fuzzer.
 @Suite("Safetensors header fuzzing")
 struct SafetensorsFuzzTests {
-    /// SplitMix64: a deterministic stream, so every failure reproduces from its seed.
-    struct SplitMix64 {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(max(1, bound))) }
-    }
+    typealias SplitMix64 = SeededRandom
 
     /// Bytes that are likely to matter to the parser.
     static let interesting: [UInt8] = Array(#"{}[]",:"\-0123456789.eEu FBIU_tfn"#.utf8) + [0, 0x7F, 0x80, 0xC3, 0xFF, 0x0A]

@@ -101,19 +101,8 @@ enum MDSTest {
     static func ints(_ value: Any?) -> [Int64]? { (value as? [Any])?.compactMap(int) }
     static func floats(_ value: Any?) -> [Float]? { (value as? [Any])?.compactMap(float) }
 
-    /// Deterministic pseudo-random values (SplitMix64) for test inputs.
-    struct Numbers {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-        mutating func unitFloat() -> Float { Float(next() >> 40) / Float(1 << 24) * 2 - 1 }
-    }
+    /// Deterministic pseudo-random values for test inputs.
+    typealias Numbers = SeededRandom
 }
 
 /// Values collected from callbacks that may run on other tasks.
