@@ -89,6 +89,24 @@ struct RunCommandTests {
         #expect(result.stderrText.contains("produces raw text records"))
     }
 
+    @Test("a tokenizer longer than the teacher's positions is refused at load time")
+    func teacherPositions() throws {
+        _ = try corpus(rows: 10)
+        let model = try #require(TestEnvironment.modelDirectory, "the model folder is missing: run make models")
+        let yaml = """
+            version: 1
+            stages:
+              - reader: {path: train.tsv, text: sentence}
+              - tokenizer: {vocab: \(model.path), max_length: 600}
+              - teacher: {model: \(model.path), outputs: [embedding]}
+              - writer: {path: out}
+            """
+        let job = try writePipeline(yaml, in: folder)
+        let result = try CLI.run(["validate", job.path])
+        #expect(result.status == 1)
+        #expect(result.stderrText.contains("job.yaml:5:5: stages[2].teacher: the tokenizer's max_length 600 exceeds the teacher's max_position_embeddings 512"), "\(result.stderrText)")
+    }
+
     @Test("validate prints the resolved chain")
     func validate() throws {
         _ = try corpus(rows: 10)

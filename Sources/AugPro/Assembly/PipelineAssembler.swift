@@ -103,6 +103,9 @@ public struct PipelineAssembler {
                     if let tokenizer, transform.model.vocabularySize != tokenizer.vocabulary.count {
                         throw fail("the teacher's vocabulary has \(transform.model.vocabularySize) tokens but the tokenizer's has \(tokenizer.vocabulary.count); a teacher with another tokenizer is not supported yet")
                     }
+                    if let tokenizer, tokenizer.maxLength > transform.model.maxSequenceLength {
+                        throw fail("the tokenizer's max_length \(tokenizer.maxLength) exceeds the teacher's max_position_embeddings \(transform.model.maxSequenceLength)")
+                    }
                     let identity = try transform.model.identity()
                     models["teacher"] = .object([
                         "folder": .string(identity.folderName), "config_sha256": .string(identity.configSHA256),
