@@ -17,26 +17,21 @@ struct SeededMoments {
     }
 
     mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(max(1, bound))) }
-
-    /// `count` distinct values in `range`, ascending.
-    mutating func distinct(_ count: Int, in range: Range<Int>) -> [Int] {
-        var chosen = Set<Int>()
-        while chosen.count < min(count, range.count) { chosen.insert(range.lowerBound + below(range.count)) }
-        return chosen.sorted()
-    }
 }
 
-/// How one run of the CLI was stopped, and what it returned.
+/// How one run of the CLI is stopped, counted in shards beyond those in the folder when it starts
+/// (so that every run makes progress whatever the machine's speed).
 enum Interruption: CustomStringConvertible {
-    /// A signal sent once the folder holds at least `afterShards` shard files.
-    case signal(Int32, afterShards: Int)
-    /// The test hook: exit right after shard N is renamed, before the checkpoint update.
-    case faultAfterShardRename(Int)
+    /// A signal sent once the folder holds `moreShards` more shard files.
+    case signal(Int32, moreShards: Int)
+    /// The test hook: exit right after the shard `moreShards` past the present ones is renamed,
+    /// before the checkpoint update.
+    case faultAfterShardRename(moreShards: Int)
 
     var description: String {
         switch self {
-        case let .signal(number, shards): "signal \(number) after \(shards) shards"
-        case let .faultAfterShardRename(index): "AUGPRO_FAULT_AFTER_SHARD_RENAME=\(index)"
+        case let .signal(number, shards): "signal \(number) after \(shards) more shards"
+        case let .faultAfterShardRename(shards): "AUGPRO_FAULT_AFTER_SHARD_RENAME at \(shards) more shards"
         }
     }
 }
@@ -61,7 +56,10 @@ enum ResumeCLI {
         process.executableURL = CLI.executable
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
-        if case .faultAfterShardRename(let index) = how { environment["AUGPRO_FAULT_AFTER_SHARD_RENAME"] = String(index) }
+        let present = shardFiles(folder).count
+        if case .faultAfterShardRename(let more) = how {
+            environment["AUGPRO_FAULT_AFTER_SHARD_RENAME"] = String(present + more - 1)
+        }
         process.environment = environment
         let errURL = try TestEnvironment.temporaryDirectory("augpro-resume-stderr").appendingPathComponent("stderr")
         FileManager.default.createFile(atPath: errURL.path, contents: nil)
@@ -69,9 +67,9 @@ enum ResumeCLI {
         process.standardOutput = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        if case let .signal(number, afterShards) = how {
+        if case let .signal(number, more) = how {
             let deadline = Date().addingTimeInterval(120)
-            while process.isRunning && shardFiles(folder).count < afterShards && Date() < deadline { usleep(2_000) }
+            while process.isRunning && shardFiles(folder).count < present + more && Date() < deadline { usleep(1_000) }
             usleep(jitterMicroseconds)
             if process.isRunning { kill(process.processIdentifier, number) }
         }
@@ -87,7 +85,7 @@ enum ResumeCLI {
         let arguments = ["run", job.path, "--output", folder.path, "--resume", "--progress", "none"]
         var count = 0
         for how in interruptions {
-            let result = try interrupted(arguments, folder: folder, how: how, jitterMicroseconds: UInt32(moments.below(30_000)))
+            let result = try interrupted(arguments, folder: folder, how: how, jitterMicroseconds: UInt32(moments.below(5_000)))
             let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
             if result.reason == .exit && result.status == 0 { break }
             count += 1

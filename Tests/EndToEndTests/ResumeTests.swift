@@ -87,13 +87,13 @@ struct CLIResumeTests {
         let shards = expected.keys.filter { $0.hasPrefix("shard.") }.count
         #expect(shards > 40, "the job should write many shards")
         var moments = SeededMoments(seed: 2026)
-        let points = moments.distinct(8, in: 1..<(shards - 2))
-        let interruptions: [Interruption] = points.enumerated().map { position, point in
+        let interruptions: [Interruption] = (0..<8).map { position in
+            let more = 1 + moments.below(6)
             switch position {
-            case 2: .faultAfterShardRename(point)
-            case 4: .signal(SIGTERM, afterShards: point)
-            case 6: .signal(SIGINT, afterShards: point)
-            default: .signal(SIGKILL, afterShards: point)
+            case 2: return .faultAfterShardRename(moreShards: more)
+            case 4: return .signal(SIGTERM, moreShards: more)
+            case 6: return .signal(SIGINT, moreShards: more)
+            default: return .signal(SIGKILL, moreShards: more)
             }
         }
         let resumed = folder.appendingPathComponent("resumed")
@@ -120,10 +120,9 @@ struct CLIResumeTests {
         #expect(shards > 20, "the job should write many shards")
         #expect(try report("reference")["samples_out"] as? Int ?? 0 > 80, "augmentations reach the teacher")
         var moments = SeededMoments(seed: 7)
-        let points = moments.distinct(2, in: 1..<(shards - 1))
-        let interruptions: [Interruption] = points.enumerated().map { position, point in
-            position == 1 ? .faultAfterShardRename(point) : .signal(SIGKILL, afterShards: point)
-        }
+        let interruptions: [Interruption] = [
+            .signal(SIGKILL, moreShards: 1 + moments.below(8)), .faultAfterShardRename(moreShards: 1 + moments.below(8)),
+        ]
         let resumed = folder.appendingPathComponent("resumed")
         let (final, interrupted) = try ResumeCLI.runWithInterruptions(
             job: job, folder: resumed, interruptions: interruptions, moments: &moments)
