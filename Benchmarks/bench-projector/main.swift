@@ -25,6 +25,9 @@ let rows = Int(option("--rows", "4096"))!
 let runs = Int(option("--runs", "5"))!
 let modelDirectory = option("--model", ".models/all-MiniLM-L6-v2")
 let python = option("--python", ".venv/bin/python")
+let vocabularyBlock = Int(option("--vocab-block", "4096"))!
+let rowBlock = Int(option("--row-block", "1024"))!
+let bruteOnly = arguments.contains("--brute-only")
 let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("bench-projector-\(getpid())")
 try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: scratch) }
@@ -89,32 +92,44 @@ struct BruteForceResult {
     var swiftSeconds: Double
     var numpySeconds: Double
     var agreement: Double
+    /// Median over runs of numpy's time / augpro's time in the same run (pairs share the load).
+    var pairedRatio: Double
     var numpyPeakMB: Double
     var flop: Double
 }
 
 func benchBruteForce(_ table: EmbeddingTable, excluded: [Bool], label: String) throws -> BruteForceResult {
-    let scorer = TokenScorer(table: table, metric: .l2, excluded: excluded)
+    let scorer = TokenScorer(table: table, metric: .l2, excluded: excluded, vocabularyBlock: vocabularyBlock, rowBlock: rowBlock)
     let queries = randomMixes(table, excluded: excluded, count: rows)
-    var swiftIDs: [Int32] = []
-    var swiftTimes: [Double] = []
-    for _ in 0..<runs {
-        swiftTimes.append(seconds { swiftIDs = queries.withUnsafeBufferPointer { scorer.nearest(queries: $0.baseAddress!, rows: rows).ids } })
-    }
     let tablePath = try write(Array(table.values), "table-\(label).f32")
     let queryPath = try write(queries, "queries-\(label).f32")
     let excludedPath = try write(excluded.map { UInt8($0 ? 1 : 0) }, "excluded.u8")
-    let reply = try runPython("Benchmarks/bench-projector/bench_numpy.py", [
-        tablePath, String(table.vocabularySize), String(table.dimension), queryPath, excludedPath, String(runs),
-    ])
-    guard let json = try JSONSerialization.jsonObject(with: reply) as? [String: Any],
-          let numpyTimes = json["seconds"] as? [Double], let numpyIDs = json["ids"] as? [Int] else {
-        throw BenchFailure(description: "bench_numpy.py printed no result")
+    func nearest() -> [Int32] { queries.withUnsafeBufferPointer { scorer.nearest(queries: $0.baseAddress!, rows: rows).ids } }
+    var swiftIDs = nearest()
+    var swiftTimes: [Double] = []
+    var numpyTimes: [Double] = []
+    var numpyIDs: [Int] = []
+    var numpyPeak = 0.0
+    // Alternate one augpro pass and one numpy process (warm-up + one timed pass) per run, so
+    // load from other work on the machine hits both sides alike.
+    for _ in 0..<runs {
+        swiftTimes.append(seconds { swiftIDs = nearest() })
+        let reply = try runPython("Benchmarks/bench-projector/bench_numpy.py", [
+            tablePath, String(table.vocabularySize), String(table.dimension), queryPath, excludedPath, "1",
+        ])
+        guard let json = try JSONSerialization.jsonObject(with: reply) as? [String: Any],
+              let times = json["seconds"] as? [Double], let ids = json["ids"] as? [Int] else {
+            throw BenchFailure(description: "bench_numpy.py printed no result")
+        }
+        numpyTimes += times
+        numpyIDs = ids
+        numpyPeak = max(numpyPeak, json["peak_rss_mb"] as? Double ?? 0)
     }
     let agree = zip(swiftIDs, numpyIDs).filter { Int($0) == $1 }.count
     return BruteForceResult(
         label: label, swiftSeconds: median(swiftTimes), numpySeconds: median(numpyTimes),
-        agreement: Double(agree) / Double(rows), numpyPeakMB: json["peak_rss_mb"] as? Double ?? 0,
+        agreement: Double(agree) / Double(rows), pairedRatio: median(zip(numpyTimes, swiftTimes).map { $0 / $1 }),
+        numpyPeakMB: numpyPeak,
         flop: 2 * Double(rows) * Double(table.vocabularySize) * Double(table.dimension))
 }
 
@@ -122,7 +137,7 @@ let realTable = try EmbeddingTable(path: modelDirectory)
 let vocabulary = try String(contentsOfFile: modelDirectory + "/vocab.txt", encoding: .utf8)
     .split(separator: "\n", omittingEmptySubsequences: false).prefix(realTable.vocabularySize).map(String.init)
 let excluded = try MixProjector.excludedTokens(vocabulary: vocabulary, extra: [])
-print("OpenBLAS threads: \(BLAS.threadCount); rows per run: \(rows); runs: \(runs)")
+print("OpenBLAS threads: \(BLAS.threadCount); rows per run: \(rows); runs: \(runs); blocks: \(rowBlock) rows × \(vocabularyBlock) tokens")
 
 var results = [try benchBruteForce(realTable, excluded: excluded, label: "real d=384")]
 var randomValues = [Float](repeating: 0, count: realTable.vocabularySize * 768)
@@ -134,15 +149,17 @@ let randomTable = try EmbeddingTable(values: randomValues, vocabularySize: realT
 randomValues = []
 results.append(try benchBruteForce(randomTable, excluded: excluded, label: "random d=768"))
 
-print("\n| table | rows | augpro brute force rows/s | GFLOP/s | numpy GEMM+argmax rows/s | GFLOP/s | ratio (augpro/numpy) | same ids |")
-print("|---|---|---|---|---|---|---|---|")
+print("\n| table | rows | augpro brute force rows/s | GFLOP/s | numpy GEMM+argmax rows/s | GFLOP/s | ratio of medians | median paired ratio | same ids |")
+print("|---|---|---|---|---|---|---|---|---|")
 for result in results {
     print(String(
-        format: "| %@ | %d | %.0f | %.1f | %.0f | %.1f | %.2f× | %.4f%% |", result.label, rows,
+        format: "| %@ | %d | %.0f | %.1f | %.0f | %.1f | %.2f× | %.2f× | %.4f%% |", result.label, rows,
         Double(rows) / result.swiftSeconds, result.flop / result.swiftSeconds / 1e9,
         Double(rows) / result.numpySeconds, result.flop / result.numpySeconds / 1e9,
-        result.numpySeconds / result.swiftSeconds, result.agreement * 100))
+        result.numpySeconds / result.swiftSeconds, result.pairedRatio, result.agreement * 100))
 }
+
+if bruteOnly { exit(0) }
 
 // Fast path vs brute force on real text: the fixture sentences, 8 mixes per example.
 let corpusJSON = try runPython("fixtures/mix/tokenize_corpus.py", [modelDirectory, "fixtures/mix/sentences.tsv", "64"])

@@ -40,6 +40,9 @@ public final class MixProjector: BatchTransform {
             throw ProjectorError("the vocabulary has \(vocabulary.count) tokens but \(table.source) has \(table.vocabularySize) rows")
         }
         guard options.topK >= 1 else { throw ProjectorError("top_k must be at least 1, got \(options.topK)") }
+        if let index = table.values.firstIndex(where: { !$0.isFinite }) {
+            throw ProjectorError("\(table.source): row \(index / table.dimension) holds a non-finite value (NaN or infinity)")
+        }
         let excluded = try MixProjector.excludedTokens(vocabulary: vocabulary, extra: options.exclude)
         guard excluded.contains(false) else { throw ProjectorError("every vocabulary token is excluded") }
         self.options = options

@@ -27,12 +27,12 @@ public struct ProjectorOptions: Sendable, Equatable {
     /// Also brute-force every fast-path position and count differences (for checking).
     public var verifyFastPath: Bool = false
     /// Vocabulary rows per block of the brute-force product.
-    public var vocabularyBlock: Int = 2048
+    public var vocabularyBlock: Int = 4096
 
     public init(
         metric: ProjectionMetric = .l2, exclude: [String] = [], dropDuplicates: Bool = true,
         fastPath: Bool = true, topK: Int = 64, cacheDirectory: URL? = nil, verifyFastPath: Bool = false,
-        vocabularyBlock: Int = 2048
+        vocabularyBlock: Int = 4096
     ) {
         self.metric = metric
         self.exclude = exclude

@@ -64,6 +64,8 @@ import Testing
         #expect(throws: ProjectorError.self) {
             _ = try MixProjector(table: table, vocabulary: ["[A]", "[B]", "[C]"], options: ProjectorOptions(fastPath: false))
         }
+        let broken = try EmbeddingTable(values: [0, 1, .nan, 0, 1, 1], vocabularySize: 3, dimension: 2)
+        #expect(throws: ProjectorError.self) { _ = try MixProjector(table: broken, vocabulary: ["a", "b", "c"]) }
         let excluded = try MixProjector.excludedTokens(vocabulary: ["[PAD]", "[unused12]", "!", "[", "[]", "x"], extra: ["x"])
         #expect(excluded == [true, true, false, false, false, true])
     }
