@@ -62,7 +62,7 @@ enum ResumeCLI {
         }
         process.environment = environment
         let errURL = try TestEnvironment.temporaryDirectory("augpro-resume-stderr").appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: errURL)
         process.standardOutput = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice

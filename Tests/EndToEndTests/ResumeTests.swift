@@ -78,6 +78,19 @@ struct CLIResumeTests {
         try #require(result.status == 86, "expected the fault hook's exit: \(result.stderrText)")
     }
 
+    /// Runs `job` into `folder` through `interruptions`, resumes it to the end, and compares every
+    /// file with the uninterrupted run's `expected` hashes.
+    func interruptAndCompare(
+        _ job: URL, into folder: URL, interruptions: [Interruption], moments: inout SeededMoments,
+        expected: [String: String]
+    ) throws {
+        let (final, interrupted) = try ResumeCLI.runWithInterruptions(
+            job: job, folder: folder, interruptions: interruptions, moments: &moments)
+        #expect(interrupted == interruptions.count, "every interruption stopped a run: \(interruptions)")
+        #expect(final.status == 0, "\(final.stderrText)")
+        #expect(try fileHashes(folder) == expected, "interruptions: \(interruptions)")
+    }
+
     @Test("mixup job: 5 SIGKILLs, a crash between shard rename and checkpoint update, SIGTERM and SIGINT, then identical bytes")
     func killAndResumeMixup() throws {
         _ = try corpus(rows: 240, badEvery: 29)
@@ -97,11 +110,7 @@ struct CLIResumeTests {
             }
         }
         let resumed = folder.appendingPathComponent("resumed")
-        let (final, interrupted) = try ResumeCLI.runWithInterruptions(
-            job: job, folder: resumed, interruptions: interruptions, moments: &moments)
-        #expect(interrupted == interruptions.count, "every interruption stopped a run: \(interruptions)")
-        #expect(final.status == 0, "\(final.stderrText)")
-        #expect(try fileHashes(resumed) == expected, "interruptions: \(interruptions)")
+        try interruptAndCompare(job, into: resumed, interruptions: interruptions, moments: &moments, expected: expected)
         let resume = try #require(try report("resumed")["resume"] as? [String: Any])
         #expect(resume["resumed"] as? Bool == true)
         #expect((resume["examples_resumed_over"] as? Int ?? 0) > 0)
@@ -124,11 +133,7 @@ struct CLIResumeTests {
             .signal(SIGKILL, moreShards: 1 + moments.below(8)), .faultAfterShardRename(moreShards: 1 + moments.below(8)),
         ]
         let resumed = folder.appendingPathComponent("resumed")
-        let (final, interrupted) = try ResumeCLI.runWithInterruptions(
-            job: job, folder: resumed, interruptions: interruptions, moments: &moments)
-        #expect(interrupted == interruptions.count, "every interruption stopped a run: \(interruptions)")
-        #expect(final.status == 0, "\(final.stderrText)")
-        #expect(try fileHashes(resumed) == expected, "interruptions: \(interruptions)")
+        try interruptAndCompare(job, into: resumed, interruptions: interruptions, moments: &moments, expected: expected)
     }
 
     @Test("a checkpoint is refused without --resume, a changed config lists its keys, output-neutral settings resume")
