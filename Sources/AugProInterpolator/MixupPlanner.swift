@@ -14,7 +14,8 @@ public struct InterpolatorStatistics: Sendable, Equatable {
 
 /// The synchronous core of mixup interpolation, independent of channels and batching.
 ///
-/// Input positions are cut into fixed blocks `[k·window, (k+1)·window)`. Once a block is full
+/// Input positions are cut into fixed blocks `[k·window, (k+1)·window)` (positions are the
+/// reader ordinals when samples carry them, else positions in this stream). Once a block is full
 /// (or the input ends) every member gets `perExample` augmentations; augmentation r of the
 /// member with example id `id` pairs it with another member of the same block chosen by a
 /// ``CounterRandom`` stream over (seed, id, r), and draws its λ from another such stream, so
@@ -41,10 +42,19 @@ public struct MixupPlanner: Sendable {
     public mutating func add(_ samples: [TokenSample]) -> [[MixItem]] {
         var groups: [[MixItem]] = []
         for sample in samples {
+            if let first = block.first, let key = blockKey(first), key != blockKey(sample) {
+                groups += flushBlock()
+            }
             block.append(sample)
             if block.count == options.window { groups += flushBlock() }
         }
         return groups
+    }
+
+    /// The block of a sample with a reader ordinal: `ordinal / window`, so blocks stay aligned
+    /// with the input even when earlier rows were dropped or the run was resumed.
+    private func blockKey(_ sample: TokenSample) -> Int64? {
+        sample.provenance.ordinal >= 0 ? sample.provenance.ordinal / Int64(options.window) : nil
     }
 
     /// Returns the groups of the final, partial block.

@@ -119,6 +119,31 @@ private func plans(_ items: [MixItem]) -> [MixPlan] {
         }
     }
 
+    /// With reader ordinals, blocks follow `ordinal / window`: gaps (dropped rows) do not shift
+    /// them, and a run resumed at a block boundary reproduces the uninterrupted run's plans.
+    @Test func ordinalBlocksSurviveGapsAndResume() throws {
+        let samples = syntheticSamples(120).enumerated().compactMap { index, sample -> TokenSample? in
+            guard index % 9 != 4 else { return nil }
+            var sample = sample
+            sample.provenance = .original(id: sample.id, ordinal: Int64(index))
+            return sample
+        }
+        let options = InterpolatorOptions(perExample: 2, window: 16)
+        let ordinal = Dictionary(uniqueKeysWithValues: samples.map { ($0.id, $0.provenance.ordinal) })
+        let full = try MixFixtures.plan(samples, options: options, specials: specials, batchSize: 7).items
+        for plan in plans(full) {
+            #expect(ordinal[plan.provenance.sourceA]! / 16 == ordinal[plan.provenance.sourceB]! / 16)
+        }
+        let resumed = try MixFixtures.plan(samples.filter { $0.provenance.ordinal >= 64 }, options: options, specials: specials).items
+        let tail = full.filter {
+            switch $0 {
+            case .original(let sample): sample.provenance.ordinal >= 64
+            case .mix(let plan): plan.provenance.ordinal >= 64
+            }
+        }
+        #expect(resumed == tail)
+    }
+
     @Test func singletonFinalBlockIsCountedAndNotAugmented() throws {
         let (items, stats) = try MixFixtures.plan(syntheticSamples(11), options: InterpolatorOptions(window: 5), specials: specials)
         #expect(stats.blocks == 3)
