@@ -65,7 +65,7 @@ let package = Package(
         .executableTarget(name: "bench-projector", dependencies: ["AugProProjector", "AugProInterpolator", "AugProNumerics"], path: "Benchmarks/bench-projector", exclude: ["bench_numpy.py", "RESULTS.md"]),
         .executableTarget(name: "bench-teacher", dependencies: ["AugProTeacher", "AugProNumerics", "AugProRecords", "AugProRuntime"], path: "Benchmarks/bench-teacher", exclude: ["RESULTS.md"]),
 
-        .target(name: "AugProTestSupport", path: "Tests/AugProTestSupport"),
+        .target(name: "AugProTestSupport", dependencies: ["AugProRuntime"], path: "Tests/AugProTestSupport"),
         .testTarget(name: "AugProNumericsTests", dependencies: ["AugProTestSupport", "AugProNumerics"]),
         .testTarget(name: "AugProRuntimeTests", dependencies: ["AugProTestSupport", "AugProRuntime"]),
         .testTarget(

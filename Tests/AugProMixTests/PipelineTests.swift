@@ -2,33 +2,9 @@ import AugProInterpolator
 import AugProProjector
 import AugProRecords
 import AugProRuntime
+import AugProTestSupport
 import Synchronization
 import Testing
-
-/// Sends fixed samples in batches of the pipeline's batch size.
-private struct ArraySource: SourceStage {
-    let samples: [TokenSample]
-    var name: String { "source" }
-
-    func run(output: StageOutput<TokenSample>, context: StageContext) async throws {
-        for start in stride(from: 0, to: samples.count, by: context.batchSize) {
-            try await output.send(Array(samples[start..<min(samples.count, start + context.batchSize)]))
-        }
-    }
-}
-
-/// Collects everything it receives.
-private final class Collector: Stage {
-    typealias Output = Never
-    let received = Mutex<[TokenSample]>([])
-    var name: String { "collector" }
-
-    func run(input: StageInput<TokenSample>, output: StageOutput<Never>, context: StageContext) async throws {
-        while let batch = try await input.next() {
-            received.withLock { $0 += batch }
-        }
-    }
-}
 
 @Suite(.serialized) struct MixPipelineTests {
     /// reader-like source → interpolator stage → projector (N workers) → sink.
@@ -39,13 +15,13 @@ private final class Collector: Stage {
         let projector = try MixProjector(
             table: try MixFixtures.table(), vocabulary: corpus.vocabulary,
             options: ProjectorOptions(cacheDirectory: MixFixtures.cacheDirectory))
-        let collector = Collector()
+        let collector = CollectingStage<TokenSample>()
         let pipeline = try Pipeline(
-            nodes: [PipelineNode(source: ArraySource(samples: corpus.samples)), PipelineNode(interpolator),
+            nodes: [PipelineNode(source: ArraySource(corpus.samples)), PipelineNode(interpolator),
                     PipelineNode(projector, workers: workers), PipelineNode(collector)],
             channelCapacity: 2)
         let reports = try await pipeline.run(context: StageContext(seed: 2026, batchSize: batchSize))
-        return (collector.received.withLock { $0 }, reports)
+        return (collector.received, reports)
     }
 
     @Test func stagesGiveTheSameOutputForAnyBatchSizeAndWorkerCount() async throws {

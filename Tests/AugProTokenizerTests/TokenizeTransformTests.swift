@@ -6,31 +6,6 @@ import Foundation
 import Synchronization
 import Testing
 
-/// Sends fixed records in batches of the pipeline's batch size.
-private struct RecordSource: SourceStage {
-    let records: [TextRecord]
-    var name: String { "reader" }
-
-    func run(output: StageOutput<TextRecord>, context: StageContext) async throws {
-        for start in stride(from: 0, to: records.count, by: context.batchSize) {
-            try await output.send(Array(records[start..<min(records.count, start + context.batchSize)]))
-        }
-    }
-}
-
-/// Collects every sample it receives.
-private final class SampleCollector: Stage {
-    typealias Output = Never
-    let received = Mutex<[TokenSample]>([])
-    var name: String { "collector" }
-
-    func run(input: StageInput<TokenSample>, output: StageOutput<Never>, context: StageContext) async throws {
-        while let batch = try await input.next() {
-            received.withLock { $0 += batch }
-        }
-    }
-}
-
 @Suite("TokenizeTransform stage")
 struct TokenizeTransformTests {
     @Test("records become samples with HF's ids, labels, original provenance; text only with keep_text")
@@ -78,13 +53,13 @@ struct TokenizeTransformTests {
         let path = try Reference.modelDirectory().appendingPathComponent("vocab.txt").path
         let reference = try Reference.run(["--vocab", path, "--corpus", "english", "--limit", "3000"])
         let records = reference.enumerated().map { TextRecord(id: Int64($0.offset), line: $0.offset + 1, text: $0.element.text) }
-        let collector = SampleCollector()
+        let collector = CollectingStage<TokenSample>()
         let transform = try TokenizeTransform(options: TokenizerOptions(vocabPath: path))
         let pipeline = try Pipeline(
-            nodes: [PipelineNode(source: RecordSource(records: records)), PipelineNode(transform, workers: 2), PipelineNode(collector)],
+            nodes: [PipelineNode(source: ArraySource(records, name: "reader")), PipelineNode(transform, workers: 2), PipelineNode(collector)],
             channelCapacity: 2)
         _ = try await pipeline.run(context: StageContext(seed: 1, batchSize: 37))
-        let samples = collector.received.withLock { $0 }
+        let samples = collector.received
         #expect(samples.map(\.id) == records.map(\.id))
         #expect(samples.map(\.inputIds) == reference.map { $0.ids ?? [] })
     }
