@@ -63,10 +63,12 @@ public final class MixProjector: BatchTransform {
     /// Marks bracketed tokens and the `extra` texts; throws for an `extra` text not in the vocabulary.
     public static func excludedTokens(vocabulary: [String], extra: [String]) throws -> [Bool] {
         var excluded = vocabulary.map { $0.count > 2 && $0.hasPrefix("[") && $0.hasSuffix("]") }
-        var index: [String: Int] = [:]
-        for (token, text) in vocabulary.enumerated() where index[text] == nil { index[text] = token }
+        // Keyed by UTF-8 bytes: `String` equality is canonical equivalence (";" == "\u{037E}"),
+        // which would merge distinct vocabulary entries.
+        var index: [[UInt8]: Int] = [:]
+        for (token, text) in vocabulary.enumerated() where index[Array(text.utf8)] == nil { index[Array(text.utf8)] = token }
         for text in extra {
-            guard let token = index[text] else { throw ProjectorError("exclude: \"\(text)\" is not in the vocabulary") }
+            guard let token = index[Array(text.utf8)] else { throw ProjectorError("exclude: \"\(text)\" is not in the vocabulary") }
             excluded[token] = true
         }
         return excluded

@@ -199,7 +199,7 @@ public struct PipelineAssembler {
         ProjectorOptions(
             metric: ProjectionMetric(rawValue: config.metric) ?? .l2, exclude: config.exclude,
             dropDuplicates: config.dropDuplicates, fastPath: config.search == "fast", topK: config.topK,
-            cacheDirectory: config.cache)
+            cacheDirectory: config.cache, verifyFastPath: config.verify)
     }
 
     private func teacherOptions(_ config: TeacherConfig) -> TeacherOptions {

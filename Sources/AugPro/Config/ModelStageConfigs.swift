@@ -106,9 +106,11 @@ public struct ProjectorConfig: Decodable, Sendable {
     public var topK: Int
     public var cache: URL?
     public var workers: Int
+    /// Also run brute force on every fast-path position and count differences and near-ties.
+    public var verify: Bool
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case embeddings, tensor, metric, exclude, search, cache, workers
+        case embeddings, tensor, metric, exclude, search, cache, workers, verify
         case dropDuplicates = "drop_duplicates"
         case topK = "top_k"
     }
@@ -125,6 +127,7 @@ public struct ProjectorConfig: Decodable, Sendable {
         topK = try container.decodeInt(.topK, in: 1...4096, default: 64)
         cache = try container.decodePathIfPresent(.cache, in: decoder, mustExist: false)
         workers = try container.decodeInt(.workers, in: 1...64, default: 1)
+        verify = try container.decodeIfPresent(Bool.self, forKey: .verify) ?? false
     }
 }
 
