@@ -47,7 +47,8 @@ public struct ReaderStage: SourceStage {
         let limit = max(1, context.batchSize)
         do {
             var more = true
-            while more && !context.stopRequested {
+            while more {
+                try context.checkStop()
                 var batch: [TextRecord] = []
                 batch.reserveCapacity(limit)
                 more = try parser.next(into: &batch, limit: limit)

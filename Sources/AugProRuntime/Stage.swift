@@ -49,7 +49,7 @@ public protocol SourceStage<Output>: Sendable {
 
     var name: String { get }
 
-    /// Produces every batch into `output`, stopping early when `context.stopRequested` is set.
+    /// Produces every batch into `output`, calling `context.checkStop()` between batches.
     func run(output: StageOutput<Output>, context: StageContext) async throws
 
     func reportDetails() -> [String: JSONValue]

@@ -21,6 +21,19 @@ public final class StageContext: Sendable {
 
     /// Asks source stages to stop producing.
     public func requestStop() { stopFlag.store(true, ordering: .relaxed) }
+
+    /// Throws ``StopRequested`` once a stop was requested. A source calls this between batches:
+    /// ending with an error (not a normal end of input) lets downstream stages process the
+    /// batches already in flight and then stop without finishing their output as complete.
+    public func checkStop() throws {
+        if stopRequested { throw StopRequested() }
+    }
+}
+
+/// Thrown by a source stage when the run was asked to stop (SIGINT/SIGTERM).
+public struct StopRequested: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "the run was asked to stop" }
 }
 
 /// Counters the progress display reads while the pipeline runs.

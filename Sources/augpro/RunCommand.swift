@@ -22,6 +22,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Continue the interrupted run recorded in the output folder's checkpoint.json.")
     var resume = false
 
+    /// How long in-flight batches may take to reach the writer after SIGINT/SIGTERM.
+    static let drainSeconds = 3
+
     @Option(help: "Progress display: auto (a bar on a terminal, plain lines otherwise), bar, plain or none.")
     var progress: ProgressStyle = .auto
 
@@ -63,10 +66,15 @@ struct RunCommand: AsyncParsableCommand {
         let display = ProgressDisplay(style: progress.resolved, counters: runner.context.progress)
         let task = Task { try await runner.run() }
         signals.install { signal in
-            // Cancel first: a stream that ends because the reader stopped must never look finished.
-            task.cancel()
+            // Stop reading and let the batches in flight reach the writer (it commits any shard
+            // they complete); the reader ends with an error, so nothing is finished as complete.
+            // Whatever is still running after the grace period is cancelled and abandoned.
             runner.context.requestStop()
             display.note("received \(signal == SIGINT ? "SIGINT" : "SIGTERM"), stopping")
+            Task {
+                try? await Task.sleep(for: .seconds(Self.drainSeconds))
+                task.cancel()
+            }
         }
         display.start()
         let result = await task.result
