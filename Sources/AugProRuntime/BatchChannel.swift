@@ -7,6 +7,12 @@ import Synchronization
 struct ErasedBatch: @unchecked Sendable {
     let elements: Any
     let count: Int
+
+    /// Sent after the last batch of a producer that failed: the consumer first receives every
+    /// batch sent before, then ``UpstreamFailure`` (the channel's own failure path would drop
+    /// the buffered batches).
+    static let failureMarker = ErasedBatch(elements: (), count: -1)
+    var isFailureMarker: Bool { count < 0 }
 }
 
 typealias LinkChannel = MultiProducerSingleConsumerAsyncChannel<ErasedBatch, any Error>
@@ -42,6 +48,7 @@ public final class StageInput<Element: Sendable>: @unchecked Sendable {
             try Task.checkCancellation()
             return nil
         }
+        if batch.isFailureMarker { throw UpstreamFailure() }
         examplesReceived += batch.count
         return (batch.elements as! [Element])
     }
@@ -76,11 +83,23 @@ public final class StageOutput<Element: Sendable>: @unchecked Sendable {
         examplesSent += batch.count
     }
 
-    /// Ends the link: downstream sees the end of input after the buffered batches, or, when
-    /// `error` is given, an ``UpstreamFailure`` so that it never mistakes a failure for the end.
-    func finish(throwing error: (any Error)? = nil) {
+    /// Ends the link: downstream sees the end of input after the buffered batches.
+    func finish() {
         if let source = source.take() {
-            source.finish(throwing: error)
+            source.finish()
+        }
+    }
+
+    /// Ends the link after a failure: downstream receives the batches already sent, then an
+    /// ``UpstreamFailure``, so it never mistakes a failure for the end of input. When the marker
+    /// cannot be queued (downstream gone, or the run cancelled) the channel fails at once.
+    func finish(afterFailure error: any Error) async {
+        guard source != nil else { return }
+        do {
+            try await source!.send(ErasedBatch.failureMarker)
+            source.take()?.finish()
+        } catch {
+            source.take()?.finish(throwing: error)
         }
     }
 }

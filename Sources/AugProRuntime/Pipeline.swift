@@ -130,25 +130,45 @@ public struct Pipeline: Sendable {
         let state = RunState()
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
+                let sinkIndex = nodes.count - 1
                 for (index, node) in nodes.enumerated() {
                     let ends = StageEnds(
                         input: index > 0 ? links[index - 1].consumer : nil,
                         output: index < links.count ? links[index].producer : nil)
                     group.addTask {
-                        try await state.run(node, index: index, ends: ends, context: context)
+                        do {
+                            try await state.run(node, index: index, ends: ends, context: context)
+                        } catch where index == sinkIndex && state.isStopping {
+                            // The sink stopped: nothing downstream is left to drain for.
+                            throw SinkStopped()
+                        }
                     }
                 }
                 // Not `waitForAll()`: it would wait for stages blocked on a failed neighbour. Leaving
-                // the group on the first error cancels every other stage.
-                while try await group.next() != nil {}
+                // the group on the first error cancels every other stage — except after a stop
+                // request, where the stages downstream of the source drain what is in flight and
+                // then stop on their own.
+                while true {
+                    do {
+                        guard try await group.next() != nil else { break }
+                    } catch is SinkStopped {
+                        group.cancelAll()
+                    } catch where state.isStopping && (error is StopRequested || error is UpstreamFailure) {
+                        continue
+                    }
+                }
             }
         } catch {
             if let failure = state.firstFailure { throw failure }
             throw error
         }
+        if let failure = state.firstFailure { throw failure }
         return state.orderedReports
     }
 }
+
+/// Marks the sink's end during a stop, so the runtime cancels the stages still upstream.
+private struct SinkStopped: Error {}
 
 /// The two ends of one link, handed to the tasks of the producing and consuming stages.
 private struct LinkPair: @unchecked Sendable {
@@ -173,6 +193,8 @@ private final class RunState: Sendable {
     private let reports = Mutex<[Int: StageReport]>([:])
 
     var firstFailure: StageFailure? { failure.withLock { $0 } }
+    /// Whether the run is ending because a source honoured a stop request.
+    var isStopping: Bool { firstFailure?.underlying is StopRequested }
     var orderedReports: [StageReport] {
         reports.withLock { collected in collected.keys.sorted().map { collected[$0]! } }
     }
@@ -185,9 +207,9 @@ private final class RunState: Sendable {
         let start = clock.now
         do {
             try await node.body(input, output, context)
-            finishLink(output, throwing: nil)
+            (output as? FinishableLink)?.finishLink()
         } catch {
-            finishLink(output, throwing: error)
+            await (output as? FinishableLink)?.finishLink(afterFailure: error)
             if !(error is UpstreamFailure) && !(error is CancellationError) {
                 failure.withLock { $0 = $0 ?? StageFailure(stage: node.name, underlying: error) }
             }
@@ -196,10 +218,6 @@ private final class RunState: Sendable {
         let report = makeReport(node: node, input: input, output: output, wall: clock.now - start)
         reports.withLock { $0[index] = report }
     }
-}
-
-private func finishLink(_ output: AnyObject?, throwing error: (any Error)?) {
-    (output as? FinishableLink)?.finishLink(throwing: error)
 }
 
 private func makeReport(node: PipelineNode, input: AnyObject?, output: AnyObject?, wall: Duration) -> StageReport {
@@ -234,7 +252,8 @@ protocol MeasuredLink: AnyObject {
 
 /// Link ends that the runtime finishes when the producing stage ends.
 protocol FinishableLink: AnyObject {
-    func finishLink(throwing error: (any Error)?)
+    func finishLink()
+    func finishLink(afterFailure error: any Error) async
 }
 
 extension StageInput: MeasuredLink {
@@ -245,5 +264,6 @@ extension StageInput: MeasuredLink {
 extension StageOutput: MeasuredLink, FinishableLink {
     var linkWaitingTime: Duration { waitingTime }
     var linkExamples: Int { examplesSent }
-    func finishLink(throwing error: (any Error)?) { finish(throwing: error) }
+    func finishLink() { finish() }
+    func finishLink(afterFailure error: any Error) async { await finish(afterFailure: error) }
 }

@@ -33,9 +33,19 @@ public struct TransformStage<Transform: BatchTransform>: Stage {
             var inFlight = 0
             var inputEnded = false
             var finished: [Int: [Output]] = [:]
+            // When upstream fails (e.g. a stop request), the batches already taken are still
+            // finished and sent, in order, before the failure is passed on.
+            var upstreamFailure: (any Error)?
             while true {
                 while !inputEnded && inFlight < workers {
-                    guard let batch = try await input.next() else {
+                    let next: [Input]?
+                    do {
+                        next = try await input.next()
+                    } catch let failure as UpstreamFailure {
+                        upstreamFailure = failure
+                        next = nil
+                    }
+                    guard let batch = next else {
                         inputEnded = true
                         break
                     }
@@ -54,6 +64,7 @@ public struct TransformStage<Transform: BatchTransform>: Stage {
                     emitted += 1
                 }
             }
+            if let upstreamFailure { throw upstreamFailure }
         }
     }
 

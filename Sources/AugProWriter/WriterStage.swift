@@ -65,9 +65,16 @@ public struct WriterStage<Row: Sendable>: Stage {
             try userCallback?(commit, tracker.point(committedRows: commit.lastRow + 1))
         }
         var toSkip = restart.skip
+        // After a stop request the writer goes on only until its next shard commit.
+        var commitsWhenStopSeen: Int?
         do {
             var tail = try CommittedTail(directory: options.path, shards: resuming, count: toSkip, schema: encoder.schema)
             while let batch = try await input.next() {
+                if context.stopRequested {
+                    let commits = state.value.withLock { $0.shards.count }
+                    if let seen = commitsWhenStopSeen, commits > seen { throw StopRequested() }
+                    commitsWhenStopSeen = commitsWhenStopSeen ?? commits
+                }
                 for row in batch {
                     if toSkip > 0 {
                         try tail.check(row, encoder: encoder)
@@ -84,6 +91,8 @@ public struct WriterStage<Row: Sendable>: Stage {
                     path: options.path,
                     reason: "the input ended \(toSkip) rows before the end of the committed shards (was the input changed?)")
             }
+            // A run asked to stop never finishes the dataset, even when its input ran out.
+            try context.checkStop()
             try writer.finish()
         } catch {
             writer.abandon()

@@ -10,7 +10,8 @@ private struct CountingSource: SourceStage {
 
     func run(output: StageOutput<Int>, context: StageContext) async throws {
         var next = 0
-        while next < count && !context.stopRequested {
+        while next < count {
+            try context.checkStop()
             let batch = Array(next..<min(count, next + context.batchSize))
             next += batch.count
             produced.set(next)
@@ -136,6 +137,30 @@ struct PipelineTests {
                     PipelineNode(Collect(sink: Collected(), delayNanoseconds: 0, produced: nil)),
                 ], channelCapacity: 2)
         }
+    }
+
+    @Test("a stop request lets in-flight batches through, then fails instead of ending the input")
+    func stopDrains() async throws {
+        let sink = Collected()
+        let produced = Counter()
+        let pipeline = try Pipeline(
+            nodes: [
+                PipelineNode(source: CountingSource(count: 1_000_000, produced: produced)),
+                PipelineNode(Square(), workers: 2),
+                PipelineNode(Collect(sink: sink, delayNanoseconds: 1_000_000, produced: nil)),
+            ], channelCapacity: 2)
+        let context = StageContext(seed: 1, batchSize: 10)
+        let task = Task { try await pipeline.run(context: context) }
+        try await Task.sleep(nanoseconds: 50_000_000)
+        context.requestStop()
+        let result = await task.result
+        #expect(throws: StageFailure.self) { try result.get() }
+        if case .failure(let failure as StageFailure) = result {
+            #expect(failure.stage == "counter" && failure.underlying is StopRequested)
+        }
+        // Everything produced before the stop reached the sink, in order.
+        #expect(sink.count == produced.value)
+        #expect(sink.all == (0..<produced.value).map { $0 * $0 })
     }
 
     @Test("cancellation is not mistaken for the end of input")
