@@ -101,7 +101,7 @@ struct ReaderOptionsTests {
         #expect(byRow.records.allSatisfy { $0.label == -1 && $0.textPair == nil })
     }
 
-    @Test("a stop request ends the stream early")
+    @Test("a stop request ends the stream early, as a failure rather than an end of input")
     func stop() async throws {
         let directory = try TestEnvironment.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -112,7 +112,7 @@ struct ReaderOptionsTests {
         let pipeline = try Pipeline(nodes: [PipelineNode(source: reader), PipelineNode(sink)], channelCapacity: 1)
         let context = StageContext(seed: 0, batchSize: 10)
         context.requestStop()
-        _ = try await pipeline.run(context: context)
+        await #expect(throws: StageFailure.self) { _ = try await pipeline.run(context: context) }
         #expect(sink.records.isEmpty)
         #expect(reader.reportDetails()["read"] == .int(0))
     }
