@@ -18,13 +18,13 @@ public enum LambdaDistribution: Sendable, Equatable {
 }
 
 /// Whether one λ is drawn per pair or one per position.
-public enum MixGranularity: String, Sendable, Equatable {
+public enum MixGranularity: String, Sendable, Equatable, CaseIterable {
     case example
     case token
 }
 
 /// How long an aligned segment is: the longer of the two sources' segments, or a's.
-public enum MixLength: String, Sendable, Equatable {
+public enum MixLength: String, Sendable, Equatable, CaseIterable {
     case longer
     case first
 }

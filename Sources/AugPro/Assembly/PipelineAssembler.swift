@@ -113,9 +113,9 @@ public struct PipelineAssembler {
                     ])
                     for output in options.outputs {
                         switch output {
-                        case "logits": teacherColumns.insert(.teacherLogits)
-                        case "probs": teacherColumns.insert(.teacherProbs)
-                        default: teacherColumns.insert(.teacherEmbedding)
+                        case .logits: teacherColumns.insert(.teacherLogits)
+                        case .probs: teacherColumns.insert(.teacherProbs)
+                        case .embedding: teacherColumns.insert(.teacherEmbedding)
                         }
                     }
                     if options.topK != nil { teacherColumns.insert(.teacherTopK) }
@@ -184,27 +184,26 @@ public struct PipelineAssembler {
         TokenizerOptions(
             vocabPath: config.vocab.path, lowercase: config.lowercase, stripAccents: config.stripAccents,
             tokenizeChineseChars: config.tokenizeChineseChars, maxLength: config.maxLength,
-            truncation: TruncationStrategy(rawValue: config.truncation) ?? .longestFirst, keepText: config.keepText)
+            truncation: config.truncation, keepText: config.keepText)
     }
 
     private func interpolatorOptions(_ config: InterpolatorConfig, maxLength: Int) -> InterpolatorOptions {
         InterpolatorOptions(
             perExample: config.perExample, window: config.window, lambda: config.lambda,
-            granularity: config.granularity == "token" ? .token : .example,
-            length: config.length == "first" ? .first : .longer,
+            granularity: config.granularity, length: config.length,
             keepOriginals: config.keepOriginals, maxLength: maxLength)
     }
 
     private func projectorOptions(_ config: ProjectorConfig, output: URL) -> ProjectorOptions {
         ProjectorOptions(
-            metric: ProjectionMetric(rawValue: config.metric) ?? .l2, exclude: config.exclude,
+            metric: config.metric, exclude: config.exclude,
             dropDuplicates: config.dropDuplicates, fastPath: config.search == "fast", topK: config.topK,
             cacheDirectory: config.cache, verifyFastPath: config.verify)
     }
 
     private func teacherOptions(_ config: TeacherConfig) -> TeacherOptions {
         TeacherOptions(
-            modelPath: config.model, outputs: Set(config.outputs.compactMap(TeacherOutput.init(rawValue:))),
+            modelPath: config.model, outputs: Set(config.outputs),
             temperature: Float(config.temperature), topK: config.topK, batchSize: config.batchSize,
             threads: config.threads)
     }

@@ -99,6 +99,9 @@ public struct RunFingerprint: Sendable, Equatable {
         case is Bool, is Int, is Int32, is Int64, is UInt64, is Double, is Float:
             result[path] = "\(value)"
             return
+        case let choice as any RawRepresentable where choice.rawValue is String:
+            result[path] = choice.rawValue as? String
+            return
         default:
             break
         }

@@ -136,6 +136,13 @@ extension KeyedDecodingContainer {
         return decoded
     }
 
+    /// Decodes a string naming one case of a stage's option enum (by its raw value).
+    func decodeEnum<Choice: RawRepresentable & CaseIterable>(_ key: Key, default value: Choice) throws -> Choice
+    where Choice.RawValue == String {
+        let name = try decodeChoice(key, Choice.allCases.map(\.rawValue), default: value.rawValue)
+        return Choice(rawValue: name)!
+    }
+
     /// An issue located at `key`.
     func issue(_ key: Key, _ message: String) -> ConfigIssue {
         ConfigIssue(codingPath: codingPath + [key], message: message)

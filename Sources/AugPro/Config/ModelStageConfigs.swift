@@ -1,4 +1,7 @@
 import AugProInterpolator
+import AugProProjector
+import AugProTeacher
+import AugProTokenizer
 import Foundation
 
 /// `tokenizer:` — BERT WordPiece settings.
@@ -9,7 +12,7 @@ public struct TokenizerConfig: Decodable, Sendable {
     public var stripAccents: Bool?
     public var tokenizeChineseChars: Bool?
     public var maxLength: Int
-    public var truncation: String
+    public var truncation: TruncationStrategy
     public var keepText: Bool
     public var workers: Int
 
@@ -29,7 +32,7 @@ public struct TokenizerConfig: Decodable, Sendable {
         stripAccents = try container.decodeIfPresent(Bool.self, forKey: .stripAccents)
         tokenizeChineseChars = try container.decodeIfPresent(Bool.self, forKey: .tokenizeChineseChars)
         maxLength = try container.decodeInt(.maxLength, in: 3...8192, default: 128)
-        truncation = try container.decodeChoice(.truncation, ["longest_first", "only_first", "only_second"], default: "longest_first")
+        truncation = try container.decodeEnum(.truncation, default: .longestFirst)
         keepText = try container.decodeIfPresent(Bool.self, forKey: .keepText) ?? false
         workers = try container.decodeInt(.workers, in: 1...64, default: 1)
     }
@@ -41,8 +44,8 @@ public struct InterpolatorConfig: Decodable, Sendable {
     public var perExample: Int
     public var window: Int
     public var lambda: LambdaDistribution
-    public var granularity: String
-    public var length: String
+    public var granularity: MixGranularity
+    public var length: MixLength
     public var keepOriginals: Bool
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -61,8 +64,8 @@ public struct InterpolatorConfig: Decodable, Sendable {
         method = try container.decodeChoice(.method, ["mixup"], default: "mixup")
         perExample = try container.decodeInt(.perExample, in: 1...64, default: 1)
         window = try container.decodeInt(.window, in: 2...1_000_000, default: 1024)
-        granularity = try container.decodeChoice(.granularity, ["example", "token"], default: "example")
-        length = try container.decodeChoice(.length, ["longer", "first"], default: "longer")
+        granularity = try container.decodeEnum(.granularity, default: .example)
+        length = try container.decodeEnum(.length, default: .longer)
         keepOriginals = try container.decodeIfPresent(Bool.self, forKey: .keepOriginals) ?? true
         guard container.contains(.lambda) else {
             lambda = .beta(0.4)
@@ -98,7 +101,7 @@ public struct ProjectorConfig: Decodable, Sendable {
     /// A model folder or `.safetensors` file holding the word-embedding table.
     public var embeddings: URL
     public var tensor: String?
-    public var metric: String
+    public var metric: ProjectionMetric
     public var exclude: [String]
     public var dropDuplicates: Bool
     /// `fast` (top-K certificate with exact fallback) or `brute_force`.
@@ -120,7 +123,7 @@ public struct ProjectorConfig: Decodable, Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         embeddings = try container.decodePath(.embeddings, in: decoder, mustExist: true)
         tensor = try container.decodeIfPresent(String.self, forKey: .tensor)
-        metric = try container.decodeChoice(.metric, ["l2", "dot", "cosine"], default: "l2")
+        metric = try container.decodeEnum(.metric, default: .l2)
         exclude = try container.decodeIfPresent([String].self, forKey: .exclude) ?? []
         dropDuplicates = try container.decodeIfPresent(Bool.self, forKey: .dropDuplicates) ?? true
         search = try container.decodeChoice(.search, ["fast", "brute_force"], default: "fast")
@@ -135,14 +138,11 @@ public struct ProjectorConfig: Decodable, Sendable {
 public struct TeacherConfig: Decodable, Sendable {
     public var kind: String
     public var model: URL
-    public var outputs: [String]
+    public var outputs: [TeacherOutput]
     public var temperature: Double
     public var topK: Int?
     public var batchSize: Int
     public var threads: Int
-
-    /// Outputs a teacher can attach.
-    public static let supportedOutputs = ["logits", "probs", "embedding"]
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case kind, model, outputs, temperature, threads
@@ -155,12 +155,16 @@ public struct TeacherConfig: Decodable, Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         kind = try container.decodeChoice(.kind, ["embedded"], default: "embedded")
         model = try container.decodePath(.model, in: decoder, mustExist: true)
-        outputs = try container.decodeIfPresent([String].self, forKey: .outputs) ?? ["logits"]
-        guard !outputs.isEmpty else { throw container.issue(.outputs, "expected at least one of logits, probs, embedding") }
-        for (index, output) in outputs.enumerated() where !Self.supportedOutputs.contains(output) {
-            throw ConfigIssue(
-                codingPath: container.codingPath + [CodingKeys.outputs, AnyKey(intValue: index)],
-                message: "expected one of logits, probs, embedding; got `\(output)`")
+        let names = try container.decodeIfPresent([String].self, forKey: .outputs) ?? ["logits"]
+        let supported = TeacherOutput.allCases.map(\.rawValue).joined(separator: ", ")
+        guard !names.isEmpty else { throw container.issue(.outputs, "expected at least one of \(supported)") }
+        outputs = try names.enumerated().map { index, name in
+            guard let output = TeacherOutput(rawValue: name) else {
+                throw ConfigIssue(
+                    codingPath: container.codingPath + [CodingKeys.outputs, AnyKey(intValue: index)],
+                    message: "expected one of \(supported); got `\(name)`")
+            }
+            return output
         }
         temperature = try container.decodeIfPresent(Double.self, forKey: .temperature) ?? 1
         guard temperature > 0, temperature.isFinite else {
