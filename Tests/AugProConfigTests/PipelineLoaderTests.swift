@@ -126,6 +126,8 @@ struct PipelineLoaderTests {
         #expect(failure?.message == "no stage of kind `teacher`")
         let invalid = error(Self.valid, overrides: ["stages.writer.compression=lz4"])
         #expect(invalid?.path == "stages[1].writer.compression")
+        // An overridden value is reported at the key it replaced in the file.
+        #expect(invalid?.line == 10 && invalid?.column == 7)
     }
 
     @Test("interpolator λ settings are validated")

@@ -143,6 +143,22 @@ extension KeyedDecodingContainer {
         return Choice(rawValue: name)!
     }
 
+    /// Decodes a non-empty list of option-enum cases; a bad entry is reported at its index.
+    func decodeEnumList<Choice: RawRepresentable & CaseIterable>(_ key: Key, default value: [Choice]) throws -> [Choice]
+    where Choice.RawValue == String {
+        let names = try decodeIfPresent([String].self, forKey: key) ?? value.map(\.rawValue)
+        let supported = Choice.allCases.map(\.rawValue).joined(separator: ", ")
+        guard !names.isEmpty else { throw issue(key, "expected at least one of \(supported)") }
+        return try names.enumerated().map { index, name in
+            guard let choice = Choice(rawValue: name) else {
+                throw ConfigIssue(
+                    codingPath: codingPath + [key, AnyKey(intValue: index)],
+                    message: "expected one of \(supported), got `\(name)`")
+            }
+            return choice
+        }
+    }
+
     /// An issue located at `key`.
     func issue(_ key: Key, _ message: String) -> ConfigIssue {
         ConfigIssue(codingPath: codingPath + [key], message: message)

@@ -155,17 +155,7 @@ public struct TeacherConfig: Decodable, Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         kind = try container.decodeChoice(.kind, ["embedded"], default: "embedded")
         model = try container.decodePath(.model, in: decoder, mustExist: true)
-        let names = try container.decodeIfPresent([String].self, forKey: .outputs) ?? ["logits"]
-        let supported = TeacherOutput.allCases.map(\.rawValue).joined(separator: ", ")
-        guard !names.isEmpty else { throw container.issue(.outputs, "expected at least one of \(supported)") }
-        outputs = try names.enumerated().map { index, name in
-            guard let output = TeacherOutput(rawValue: name) else {
-                throw ConfigIssue(
-                    codingPath: container.codingPath + [CodingKeys.outputs, AnyKey(intValue: index)],
-                    message: "expected one of \(supported); got `\(name)`")
-            }
-            return output
-        }
+        outputs = try container.decodeEnumList(.outputs, default: [.logits])
         temperature = try container.decodeIfPresent(Double.self, forKey: .temperature) ?? 1
         guard temperature > 0, temperature.isFinite else {
             throw container.issue(.temperature, "expected a temperature > 0, got \(temperature)")

@@ -123,7 +123,23 @@ public struct PipelineLoader {
             throw ConfigError(file: origin, line: nil, column: nil, path: keyPath, message: "the value is not valid YAML")
         }
         let components = try Self.parseKeyPath(keyPath, origin: origin)
-        return try set(value, at: components[...], in: root, origin: origin, keyPath: keyPath)
+        return try set(Self.withoutMarks(value), at: components[...], in: root, origin: origin, keyPath: keyPath)
+    }
+
+    /// The value's marks point into the `--set` text, not the file: drop them so that an error
+    /// in an overridden value is reported at the key it replaces.
+    private static func withoutMarks(_ node: Node) -> Node {
+        switch node {
+        case .scalar(var scalar):
+            scalar.mark = nil
+            return .scalar(scalar)
+        case .mapping(let mapping):
+            return .mapping(Node.Mapping(mapping.map { (withoutMarks($0.key), withoutMarks($0.value)) }, mapping.tag, mapping.style))
+        case .sequence(let sequence):
+            return .sequence(Node.Sequence(sequence.map(withoutMarks), sequence.tag, sequence.style))
+        case .alias:
+            return node
+        }
     }
 
     private enum PathComponent {
@@ -203,8 +219,8 @@ public struct PipelineLoader {
             {
                 // An unknown or invalid key is reported at the key itself when its value is a block.
                 node = pair.value
-                if node.scalar == nil {
-                    mark = pair.key.mark ?? node.mark
+                if node.scalar == nil || node.mark == nil {
+                    mark = pair.key.mark ?? node.mark ?? mark
                     continue
                 }
             } else {

@@ -83,16 +83,6 @@ public struct WriterConfig: Decodable, Sendable {
         guard (1024...WriterOptions.maximumShardSize).contains(shardSize) else {
             throw container.issue(.shardSize, "expected a size from 1KB to 4GiB, got \(shardSize) bytes")
         }
-        let names = try container.decodeIfPresent([String].self, forKey: .hashes) ?? ["sha1"]
-        let supported = DigestAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")
-        guard !names.isEmpty else { throw container.issue(.hashes, "expected at least one of \(supported)") }
-        hashes = try names.enumerated().map { index, name in
-            guard let algorithm = DigestAlgorithm(rawValue: name) else {
-                throw ConfigIssue(
-                    codingPath: container.codingPath + [CodingKeys.hashes, AnyKey(intValue: index)],
-                    message: "expected one of \(supported), got `\(name)`")
-            }
-            return algorithm
-        }
+        hashes = try container.decodeEnumList(.hashes, default: [.sha1])
     }
 }
