@@ -60,8 +60,12 @@ demo: deps build-release
 	$$bin verify out/quickstart && \
 	echo "inspect with: $$bin inspect out/quickstart --limit 5"
 
+## Extra set-up the test suite needs (servers, browsers, venvs): each feature adds its target
+## with `TEST_SETUP += target` in its own section below.
+TEST_SETUP :=
+
 ## The whole test suite (unit, parity against HF tokenizers / numpy / zstandard, end to end).
-test: deps
+test: deps $(TEST_SETUP)
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel --num-workers 2
 
