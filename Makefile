@@ -60,12 +60,10 @@ demo: deps build-release
 	$$bin verify out/quickstart && \
 	echo "inspect with: $$bin inspect out/quickstart --limit 5"
 
-## Extra set-up the test suite needs (servers, browsers, venvs): each feature adds its target
-## with `TEST_SETUP += target` in its own section below.
-TEST_SETUP :=
-
 ## The whole test suite (unit, parity against HF tokenizers / numpy / zstandard, end to end).
-test: deps $(TEST_SETUP)
+## Extra set-up a feature's tests need (servers, browsers, venvs) is added in that feature's own
+## section below as one more prerequisite line: `test: feature-setup`.
+test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel --num-workers 2
 
