@@ -35,24 +35,29 @@ let package = Package(
         ),
         // The record types that flow between stages.
         .target(name: "AugProRecords"),
+        // Config decoding helpers (file:line:col errors), the stage-kind protocol and registry,
+        // and the output-settings record checkpoints are keyed by.
+        .target(name: "AugProConfig", dependencies: ["AugProRuntime", "AugProRecords"]),
 
         // Stages.
-        .target(name: "AugProReader", dependencies: ["AugProRuntime", "AugProRecords", "AugProNumerics"]),
-        .target(name: "AugProTokenizer", dependencies: ["AugProRuntime", "AugProRecords"]),
-        .target(name: "AugProInterpolator", dependencies: ["AugProRuntime", "AugProRecords"]),
-        .target(name: "AugProProjector", dependencies: ["AugProRuntime", "AugProRecords", "AugProNumerics"]),
-        .target(name: "AugProTeacher", dependencies: ["AugProRuntime", "AugProRecords", "AugProNumerics"]),
-        .target(name: "AugProWriter", dependencies: ["AugProRuntime", "AugProRecords", "AugProNumerics"]),
+        .target(name: "AugProReader", dependencies: ["AugProConfig", "AugProRuntime", "AugProRecords", "AugProNumerics"]),
+        .target(name: "AugProTokenizer", dependencies: ["AugProConfig", "AugProRuntime", "AugProRecords"]),
+        .target(name: "AugProInterpolator", dependencies: ["AugProConfig", "AugProRuntime", "AugProRecords"]),
+        .target(name: "AugProProjector", dependencies: ["AugProConfig", "AugProRuntime", "AugProRecords", "AugProNumerics"]),
+        .target(name: "AugProTeacher", dependencies: ["AugProConfig", "AugProRuntime", "AugProRecords", "AugProNumerics"]),
+        .target(name: "AugProWriter", dependencies: ["AugProConfig", "AugProRuntime", "AugProRecords", "AugProNumerics"]),
 
         // Pipeline assembly: YAML config, stage chain type-checking, running, reports.
         .target(
             name: "AugPro",
             dependencies: [
-                "AugProRuntime", "AugProRecords", "AugProNumerics",
+                "AugProConfig", "AugProRuntime", "AugProRecords", "AugProNumerics",
                 "AugProReader", "AugProTokenizer", "AugProInterpolator",
                 "AugProProjector", "AugProTeacher", "AugProWriter",
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            // The crash-injection hook of the resume tests exists only in debug builds.
+            swiftSettings: [.define("AUGPRO_FAULT_HOOKS", .when(configuration: .debug))]
         ),
         // The command-line tool.
         .executableTarget(
@@ -84,7 +89,12 @@ let package = Package(
             name: "AugProWriterTests",
             dependencies: ["AugProTestSupport", "AugProWriter", "AugProNumerics", "AugProRuntime", "AugProRecords"],
             exclude: ["mds_reader.py", "mds_writer.py"]),
-        .testTarget(name: "AugProConfigTests", dependencies: ["AugProTestSupport", "AugPro", "AugProNumerics"]),
+        .testTarget(
+            name: "AugProConfigTests",
+            dependencies: [
+                "AugProTestSupport", "AugPro", "AugProConfig", "AugProNumerics", "AugProRecords", "AugProRuntime",
+                "AugProReader", "AugProWriter",
+            ]),
         .testTarget(name: "EndToEndTests", dependencies: ["AugProTestSupport", "AugPro", "AugProNumerics"]),
     ]
 )

@@ -36,10 +36,8 @@ struct RunCommand: AsyncParsableCommand {
             let config = try PipelineLoader().load(options.pipelineURL, overrides: options.overrides)
             var assembler = PipelineAssembler(
                 file: options.pipeline, outputOverride: output.map { URL(fileURLWithPath: $0) }, overwrite: overwrite || resume)
-            guard let outputFolder = (output.map { URL(fileURLWithPath: $0) } ?? config.writer?.path)?.standardizedFileURL,
-                  let inputPath = config.stages.first.flatMap({ stage -> URL? in
-                      if case .reader(let reader) = stage { return reader.path } else { return nil }
-                  })
+            guard let outputFolder = (output.map { URL(fileURLWithPath: $0) } ?? config.outputFolder)?.standardizedFileURL,
+                  let inputPath = config.inputFile
             else {
                 job = try assembler.assemble(config)
                 fail("\(options.pipeline): the pipeline needs a reader first and a writer last")

@@ -30,9 +30,11 @@ public struct CheckpointWiring: Sendable {
 /// (``open(config:inputPath:output:mode:environment:)``, no side effects), cleans it
 /// (``prepareFolder()``), records every commit, and marks the run finished.
 ///
-/// Test hook: with `AUGPRO_FAULT_AFTER_SHARD_RENAME=N` in the environment the process exits
-/// with status 86 right after shard N (0-based) is renamed into place and before the checkpoint
-/// records it — the moment a crash leaves a complete shard that the checkpoint does not list.
+/// Test hook, compiled only into debug builds (`AUGPRO_FAULT_HOOKS`, set by Package.swift for
+/// the debug configuration, so a release binary ignores the variable): with
+/// `AUGPRO_FAULT_AFTER_SHARD_RENAME=N` in the environment the process exits with status 86 right
+/// after shard N (0-based) is renamed into place and before the checkpoint records it — the
+/// moment a crash leaves a complete shard that the checkpoint does not list.
 public final class CheckpointSession: Sendable {
     public let folder: URL
     public let mode: OutputMode
@@ -61,17 +63,9 @@ public final class CheckpointSession: Sendable {
         self.faultAfterShard = faultAfterShard
     }
 
-    /// Input ordinals a restart position is rounded down to: the mixup window (the least
-    /// common multiple of several), so pairing restarts at a block boundary; without an
-    /// interpolator, the batch size, so batches regenerate whole.
+    /// Input ordinals a restart position is rounded down to (``PipelineConfig/restartGranule``).
     public static func restartGranule(of config: PipelineConfig) -> Int64 {
-        func gcd(_ a: Int64, _ b: Int64) -> Int64 { b == 0 ? a : gcd(b, a % b) }
-        let windows = config.stages.compactMap { stage -> Int64? in
-            if case .interpolator(let options) = stage { return Int64(options.window) }
-            return nil
-        }
-        guard !windows.isEmpty else { return Int64(config.batchSize) }
-        return windows.reduce(1) { $0 / gcd($0, $1) * $1 }
+        config.restartGranule
     }
 
     /// Checks the folder against `mode` and, to resume, the checkpoint against the current
@@ -82,7 +76,11 @@ public final class CheckpointSession: Sendable {
     ) throws -> CheckpointSession {
         let fingerprint = try RunFingerprint(config: config, inputPath: inputPath)
         let granule = restartGranule(of: config)
+        #if AUGPRO_FAULT_HOOKS
         let fault = environment[faultVariable].flatMap { Int($0) }
+        #else
+        let fault: Int? = nil
+        #endif
         let fresh = RunCheckpoint(fingerprint: fingerprint, restartGranule: granule)
         func session(_ start: RunCheckpoint, resumed: Bool = false) -> CheckpointSession {
             CheckpointSession(folder: output, mode: mode, fingerprint: fingerprint, granule: granule,
@@ -178,10 +176,12 @@ public final class CheckpointSession: Sendable {
     }
 
     func shardCommitted(_ commit: ShardCommit, restart: RestartPoint) throws {
+        #if AUGPRO_FAULT_HOOKS
         if commit.index == faultAfterShard {
             FileHandle.standardError.write(Data("augpro: \(Self.faultVariable)=\(commit.index): exiting after the shard rename, before the checkpoint update\n".utf8))
             _exit(Self.faultExitStatus)
         }
+        #endif
         let next = current.withLock { checkpoint -> RunCheckpoint in
             checkpoint.shards.append(commit)
             checkpoint.restart = restart

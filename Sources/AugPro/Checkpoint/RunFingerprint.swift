@@ -53,25 +53,18 @@ public struct InputIdentity: Sendable, Equatable, Codable {
 /// What makes two runs produce the same dataset: the canonical config and the input identity.
 ///
 /// The canonical config is every setting after defaults, `${VAR}` and `--set`, flattened to
-/// `key path → value` (`stages[2].interpolator.window → 256`) by reflecting over the decoded
-/// config, so settings added later are covered without listing them here. Settings that
-/// cannot change the output bytes are left out: `workers` (ordered workers keep batches),
-/// `channel_capacity`, the writer's `path` (or `--output`) and the projector's `cache` folder.
+/// `key path → value` (`stages[2].interpolator.window → 256`) by ``PipelineConfig/outputSettings``:
+/// each stage kind records its settings under their config keys, and a key declares whether it
+/// can change the output (``SettingKey/affectsOutput``: not `workers`, `channel_capacity`, the
+/// writer's `path` or the projector's `cache`) and whether it may hold a secret
+/// (``SettingKey/isSecret``: never recorded, so `checkpoint.json` holds no credential).
 public struct RunFingerprint: Sendable, Equatable {
     public var config: [String: String]
     public var configSHA256: String
     public var input: InputIdentity
 
-    /// Key paths (last component) that do not affect the output.
-    static let ignoredKeys: Set<String> = ["workers", "channel_capacity", "stage_locations", "cache"]
-
     public init(config: PipelineConfig, inputPath: URL) throws {
-        var flat: [String: String] = [:]
-        Self.flatten(config, path: "", into: &flat)
-        flat = flat.filter { key, _ in
-            let last = key.split(separator: ".").last.map { String($0.split(separator: "[").first ?? "") } ?? key
-            return !Self.ignoredKeys.contains(last) && !(key.hasPrefix("stages[") && key.hasSuffix(".writer.path"))
-        }
+        let flat = config.outputSettings.values
         self.config = flat
         let canonical = flat.keys.sorted().map { "\($0)=\(flat[$0]!)\n" }.joined()
         configSHA256 = DigestAlgorithm.sha256.hexDigest(of: Array(canonical.utf8))
@@ -86,64 +79,5 @@ public struct RunFingerprint: Sendable, Equatable {
             }
         }
         return compare(checkpoint.config, config) + compare(checkpoint.input.fields, input.fields)
-    }
-
-    static func flatten(_ value: Any, path: String, into result: inout [String: String]) {
-        switch value {
-        case let url as URL:
-            result[path] = url.standardizedFileURL.path
-            return
-        case let text as String:
-            result[path] = text
-            return
-        case is Bool, is Int, is Int32, is Int64, is UInt64, is Double, is Float:
-            result[path] = "\(value)"
-            return
-        case let choice as any RawRepresentable where choice.rawValue is String:
-            result[path] = choice.rawValue as? String
-            return
-        default:
-            break
-        }
-        let mirror = Mirror(reflecting: value)
-        func join(_ label: String) -> String { path.isEmpty ? snakeCase(label) : path + "." + snakeCase(label) }
-        switch mirror.displayStyle {
-        case .optional:
-            if let wrapped = mirror.children.first { flatten(wrapped.value, path: path, into: &result) } else { result[path] = "null" }
-        case .collection:
-            if mirror.children.isEmpty { result[path] = "[]" }
-            for (index, child) in mirror.children.enumerated() { flatten(child.value, path: "\(path)[\(index)]", into: &result) }
-        case .set:
-            result[path] = "{" + mirror.children.map { "\($0.value)" }.sorted().joined(separator: ", ") + "}"
-        case .dictionary:
-            var entries: [String: String] = [:]
-            for child in mirror.children {
-                let pair = Array(Mirror(reflecting: child.value).children)
-                if pair.count == 2 { flatten(pair[1].value, path: join("\(pair[0].value)"), into: &entries) }
-            }
-            result.merge(entries) { first, _ in first }
-        case .enum where mirror.children.isEmpty:
-            result[path] = "\(value)"
-        default:
-            if mirror.children.isEmpty { result[path] = "\(value)" }
-            for (index, child) in mirror.children.enumerated() {
-                let label = child.label.map { $0.hasPrefix(".") ? String($0.dropFirst()) : $0 } ?? String(index)
-                flatten(child.value, path: join(label), into: &result)
-            }
-        }
-    }
-
-    /// `maxLineBytes` → `max_line_bytes`.
-    static func snakeCase(_ name: String) -> String {
-        var result = ""
-        for character in name {
-            if character.isUppercase {
-                if !result.isEmpty { result += "_" }
-                result += character.lowercased()
-            } else {
-                result.append(character)
-            }
-        }
-        return result
     }
 }

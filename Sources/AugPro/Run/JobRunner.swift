@@ -89,17 +89,10 @@ public struct JobRunner: Sendable {
             "input_mb_per_second": .double(summary.seconds > 0 ? (Double(inputSize) / 1e6 / summary.seconds * 10).rounded() / 10 : 0),
             "stages": .array(summary.stages.map(\.json)),
             "models": .object(job.models),
-            "tokenizer": tokenizerPath.map(JSONValue.string) ?? .null,
+            "tokenizer": job.tokenizer.map(JSONValue.string) ?? .null,
             "resume": checkpoint?.reportJSON ?? .null,
         ])
         let url = job.outputDirectory.appendingPathComponent("report.json")
         try Data((report.serialized(pretty: true) + "\n").utf8).write(to: url, options: .atomic)
-    }
-
-    private var tokenizerPath: String? {
-        for stage in job.config.stages {
-            if case .tokenizer(let tokenizer) = stage { return tokenizer.vocab.path }
-        }
-        return nil
     }
 }
