@@ -20,10 +20,21 @@ final class PlainFileSource: ByteSource {
     private let descriptor: Int32
     private(set) var fileBytesRead = 0
 
+    /// Opens without blocking (a FIFO is refused, not waited on) and refuses anything but a
+    /// regular file.
     init(path: String) throws {
-        let descriptor = open(path, O_RDONLY)
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw ReaderError.io(path: path, reason: "cannot open: \(String(cString: strerror(errno)))")
+        }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            close(descriptor)
+            throw ReaderError.io(path: path, reason: "cannot stat: \(String(cString: strerror(errno)))")
+        }
+        if let problem = ReaderOptions.fileKindProblem(mode: info.st_mode) {
+            close(descriptor)
+            throw ReaderError.io(path: path, reason: problem)
         }
         self.path = path
         self.descriptor = descriptor
@@ -70,10 +81,34 @@ func fileSize(_ path: String) throws -> Int {
     guard stat(path, &info) == 0 else {
         throw ReaderError.io(path: path, reason: "cannot open: \(String(cString: strerror(errno)))")
     }
-    guard (info.st_mode & S_IFMT) == S_IFREG else {
-        throw ReaderError.io(path: path, reason: "not a regular file")
-    }
+    if let problem = ReaderOptions.fileKindProblem(mode: info.st_mode) { throw ReaderError.io(path: path, reason: problem) }
     return Int(info.st_size)
+}
+
+extension ReaderOptions {
+    /// Why the input at `path` cannot be read, or nil when it is a regular file (or cannot be
+    /// examined, which opening it then reports). A FIFO, `/dev/stdin` on a pipe, a device or a
+    /// folder is refused: the input is fingerprinted for `--resume`, read again from its start
+    /// on resume, and its size gives the progress total, so it must be a regular file.
+    public static func inputFileProblem(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return fileKindProblem(mode: info.st_mode)
+    }
+
+    static func fileKindProblem(mode: mode_t) -> String? {
+        let kind: String
+        switch mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFIFO: kind = "a FIFO or pipe"
+        case S_IFCHR: kind = "a character device"
+        case S_IFBLK: kind = "a block device"
+        case S_IFDIR: kind = "a folder"
+        case S_IFSOCK: kind = "a socket"
+        default: kind = "not a regular file"
+        }
+        return "the input is \(kind), not a regular file; augpro reads its input from a regular file (fingerprinted for --resume, read again from the start on resume): save the stream to a file first"
+    }
 }
 
 /// POSIX `read`, named apart from the `read(into:)` methods above.

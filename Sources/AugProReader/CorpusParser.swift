@@ -38,6 +38,7 @@ final class CorpusParser {
         try options.validate()
         self.options = options
         format = try options.resolvedFormat()
+        if let problem = ReaderOptions.inputFileProblem(options.path) { throw ReaderError.io(path: options.path, reason: problem) }
         source = options.isCompressed
             ? try ZstdSource(path: options.path, chunkSize: chunkSize)
             : try PlainFileSource(path: options.path)
@@ -79,8 +80,8 @@ final class CorpusParser {
             throw ReaderError.missingHeader(path: options.path)
         case .overlong:
             throw ReaderError.badRow(path: options.path, line: 1, reason: "the header row is longer than max_line_bytes (\(options.maxLineBytes))")
-        case let .malformed(reason, _, _):
-            throw ReaderError.badRow(path: options.path, line: 1, reason: "header row: \(reason)")
+        case let .malformed(reason, _, _, faultLine):
+            throw ReaderError.badRow(path: options.path, line: 1 + faultLine, reason: "header row: \(reason)")
         case let .record(bytes, lines):
             line += lines
             if format == .tsv { splitTabs(bytes, into: &fields.ranges) }
@@ -120,10 +121,10 @@ final class CorpusParser {
                 try prefix.withUnsafeBufferPointer {
                     try reject(line: startLine, reason: "line is longer than max_line_bytes (\(options.maxLineBytes) bytes)", raw: $0)
                 }
-            case let .malformed(reason, raw, lines):
+            case let .malformed(reason, raw, lines, faultLine):
                 line += lines
                 rowIndex += 1
-                try raw.withUnsafeBufferPointer { try reject(line: startLine, reason: reason, raw: $0) }
+                try raw.withUnsafeBufferPointer { try reject(line: startLine + faultLine, reason: reason, raw: $0) }
             case let .record(bytes, lines):
                 line += lines
                 if bytes.isEmpty {
