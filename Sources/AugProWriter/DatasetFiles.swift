@@ -81,7 +81,12 @@ public enum DatasetFiles {
         let parts = relativePath.split(separator: "/").map(String.init)
         for part in parts.dropLast() {
             let next = openat(directory, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-            let code = errno
+            var code = errno
+            var status = stat()
+            if next < 0, code == ENOTDIR, fstatat(directory, part, &status, AT_SYMLINK_NOFOLLOW) == 0,
+               (status.st_mode & S_IFMT) == S_IFLNK {
+                code = ELOOP
+            }
             close(directory)
             guard next >= 0 else {
                 errno = code
