@@ -47,22 +47,29 @@ let package = Package(
         .target(name: "AugProTeacher", dependencies: ["AugProConfig", "AugProRuntime", "AugProRecords", "AugProNumerics"]),
         .target(name: "AugProWriter", dependencies: ["AugProConfig", "AugProRuntime", "AugProRecords", "AugProNumerics"]),
 
+        // Resume: checkpoint.json (output settings + input identity + committed shards), restart
+        // points, ordinal batching, the output folder's files. The crash-injection hook of the
+        // resume tests exists only in debug builds.
+        .target(
+            name: "AugProResume",
+            dependencies: ["AugProConfig", "AugProRuntime", "AugProRecords", "AugProNumerics", "AugProReader", "AugProWriter"],
+            swiftSettings: [.define("AUGPRO_FAULT_HOOKS", .when(configuration: .debug))]
+        ),
+
         // Pipeline assembly: YAML config, stage chain type-checking, running, reports.
         .target(
             name: "AugPro",
             dependencies: [
-                "AugProConfig", "AugProRuntime", "AugProRecords", "AugProNumerics",
+                "AugProConfig", "AugProResume", "AugProRuntime", "AugProRecords", "AugProNumerics",
                 "AugProReader", "AugProTokenizer", "AugProInterpolator",
                 "AugProProjector", "AugProTeacher", "AugProWriter",
                 .product(name: "Yams", package: "Yams"),
-            ],
-            // The crash-injection hook of the resume tests exists only in debug builds.
-            swiftSettings: [.define("AUGPRO_FAULT_HOOKS", .when(configuration: .debug))]
+            ]
         ),
         // The command-line tool.
         .executableTarget(
             name: "augpro",
-            dependencies: ["AugPro", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["AugPro", "AugProResume", "AugProRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         // Benchmarks: one executable per area, each run side by side with its Python reference.
@@ -92,7 +99,7 @@ let package = Package(
         .testTarget(
             name: "AugProConfigTests",
             dependencies: [
-                "AugProTestSupport", "AugPro", "AugProConfig", "AugProNumerics", "AugProRecords", "AugProRuntime",
+                "AugProTestSupport", "AugPro", "AugProConfig", "AugProResume", "AugProNumerics", "AugProRecords", "AugProRuntime",
                 "AugProReader", "AugProWriter",
             ]),
         .testTarget(name: "EndToEndTests", dependencies: ["AugProTestSupport", "AugPro", "AugProNumerics"]),

@@ -177,3 +177,25 @@ struct StageRegistryTests {
         #expect(standard == nil, "the standard registry knows neither kind")
     }
 }
+
+@Suite("Output settings")
+struct OutputSettingsTests {
+    enum Keys: String, SettingKey {
+        case url, apiKey = "api_key", workers
+
+        var affectsOutput: Bool { self != .workers }
+        var isSecret: Bool { self == .apiKey }
+    }
+
+    @Test("keys declared secret or output-neutral are never recorded; the rest are, nested under the stage")
+    func secretAndNeutralKeys() {
+        var settings = OutputSettings()
+        settings.nest("stages[3].teacher") { stage in
+            stage.record(Keys.url, "http://127.0.0.1:8000/v2/models/m")
+            stage.record(Keys.apiKey, "s3cr3t-from-environment")
+            stage.record(Keys.workers, 8)
+        }
+        #expect(settings.values == ["stages[3].teacher.url": "http://127.0.0.1:8000/v2/models/m"])
+        #expect(!settings.values.values.contains { $0.contains("s3cr3t") })
+    }
+}

@@ -1,4 +1,5 @@
 import AugProConfig
+import AugProResume
 import AugProRecords
 import AugProRuntime
 import AugProWriter

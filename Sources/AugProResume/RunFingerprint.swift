@@ -1,3 +1,4 @@
+import AugProConfig
 import AugProNumerics
 import AugProReader
 import Foundation
@@ -55,7 +56,7 @@ public struct InputIdentity: Sendable, Equatable, Codable {
 /// What makes two runs produce the same dataset: the canonical config and the input identity.
 ///
 /// The canonical config is every setting after defaults, `${VAR}` and `--set`, flattened to
-/// `key path → value` (`stages[2].interpolator.window → 256`) by ``PipelineConfig/outputSettings``:
+/// `key path → value` (`stages[2].interpolator.window → 256`) as ``OutputSettings``:
 /// each stage kind records its settings under their config keys, and a key declares whether it
 /// can change the output (``SettingKey/affectsOutput``: not `workers`, `channel_capacity`, the
 /// writer's `path` or the projector's `cache`) and whether it may hold a secret
@@ -65,8 +66,8 @@ public struct RunFingerprint: Sendable, Equatable {
     public var configSHA256: String
     public var input: InputIdentity
 
-    public init(config: PipelineConfig, inputPath: URL) throws {
-        let flat = config.outputSettings.values
+    public init(settings: OutputSettings, inputPath: URL) throws {
+        let flat = settings.values
         self.config = flat
         let canonical = flat.keys.sorted().map { "\($0)=\(flat[$0]!)\n" }.joined()
         configSHA256 = DigestAlgorithm.sha256.hexDigest(of: Array(canonical.utf8))

@@ -1,3 +1,4 @@
+import AugProConfig
 import AugProNumerics
 import AugProRuntime
 import AugProWriter
@@ -63,19 +64,18 @@ public final class CheckpointSession: Sendable {
         self.faultAfterShard = faultAfterShard
     }
 
-    /// Input ordinals a restart position is rounded down to (``PipelineConfig/restartGranule``).
-    public static func restartGranule(of config: PipelineConfig) -> Int64 {
-        config.restartGranule
-    }
-
     /// Checks the folder against `mode` and, to resume, the checkpoint against the current
-    /// config and input and the committed shards against their recorded hashes.
+    /// settings and input and the committed shards against their recorded hashes.
+    ///
+    /// - Parameters:
+    ///   - settings: the pipeline's output settings (``OutputSettings``): what the checkpoint
+    ///     records and a resume compares.
+    ///   - granule: input ordinals restart points are rounded down to.
     public static func open(
-        config: PipelineConfig, inputPath: URL, output: URL, mode: OutputMode,
+        settings: OutputSettings, granule: Int64, inputPath: URL, output: URL, mode: OutputMode,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> CheckpointSession {
-        let fingerprint = try RunFingerprint(config: config, inputPath: inputPath)
-        let granule = restartGranule(of: config)
+        let fingerprint = try RunFingerprint(settings: settings, inputPath: inputPath)
         #if AUGPRO_FAULT_HOOKS
         let fault = environment[faultVariable].flatMap { Int($0) }
         #else
@@ -144,7 +144,7 @@ public final class CheckpointSession: Sendable {
     static func datasetFiles(in folder: URL) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         return names.filter { name in
-            JobRunner.datasetFilePrefixes.contains { name.hasPrefix($0) }
+            DatasetFolder.filePrefixes.contains { name.hasPrefix($0) }
         }.sorted()
     }
 
@@ -163,7 +163,7 @@ public final class CheckpointSession: Sendable {
                 }
             }
         } else {
-            try JobRunner.prepareOutput(folder, overwrite: mode == .overwrite)
+            try DatasetFolder.prepare(folder, overwrite: mode == .overwrite)
         }
         try save(current.withLock { $0 })
     }
