@@ -69,7 +69,7 @@ let package = Package(
         // The command-line tool.
         .executableTarget(
             name: "augpro",
-            dependencies: ["AugPro", "AugProResume", "AugProRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["AugPro", "AugProConfig", "AugProResume", "AugProRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         // Benchmarks: one executable per area, each run side by side with its Python reference.

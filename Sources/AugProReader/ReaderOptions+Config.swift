@@ -65,7 +65,8 @@ extension ReaderOptions: StageSettings {
     public func assemble(in assembly: inout StageAssembly) throws -> [PipelineNode] {
         var options = self
         options.rejectsURL = assembly.outputDirectory.appendingPathComponent("rejects.jsonl")
-        let stage = try ReaderStage(options: options, startOrdinal: assembly.startOrdinal)
+        let range = try workerRange(assembly[InputPartition.self])
+        let stage = try ReaderStage(options: options, startOrdinal: assembly.startOrdinal, range: range)
         try stage.checkInput()
         assembly.inputHasTextPair = textPair != nil
         return [PipelineNode(source: stage)]

@@ -92,7 +92,9 @@ public struct ReaderStage: SourceStage {
         if seen.rejected > 0, let url = options.rejectsURL {
             details["rejects"] = .string(url.path)
         }
-        if startOrdinal > 0 { details["resumed_over"] = .int(min(seen.read, Int(startOrdinal))) }
+        let first = range?.ordinals.lowerBound ?? 0
+        if startOrdinal > first { details["resumed_over"] = .int(max(0, min(seen.read, Int(startOrdinal)) - Int(first))) }
+        if let range { details["part_ordinals"] = .array([.int(Int(range.ordinals.lowerBound)), .int(Int(range.ordinals.upperBound))]) }
         return details
     }
 

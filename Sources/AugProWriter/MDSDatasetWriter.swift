@@ -176,6 +176,14 @@ public final class MDSDatasetWriter {
         rowsWritten += 1
     }
 
+    /// Commits the current shard now (if it holds any row), so the next row starts a new one.
+    public func startNewShard() throws {
+        guard !isFinished else { throw MDSWriterError.finished }
+        guard !sampleSizes.isEmpty else { return }
+        try commitShard(sampleBytes: builder.bytes.count)
+        builder.removeFirst(builder.bytes.count)
+    }
+
     /// Commits the last shard and writes `index.json`. Returns what was written.
     @discardableResult
     public func finish() throws -> MDSWriteSummary {

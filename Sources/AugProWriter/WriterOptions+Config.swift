@@ -63,12 +63,15 @@ extension WriterOptions: StageSettings {
         options.path = assembly.outputDirectory.path
         options.overwrite = assembly.overwrite
         let resume = assembly[WriterResume.self]
+        let shardPartition = assembly[ShardPartition.self]
         func writer<Row: OrdinalRecord>(_ encoder: some MDSRowEncoder<Row>) -> PipelineNode {
-            PipelineNode(WriterStage(
+            var stage = WriterStage(
                 options: options, encoder: encoder, resuming: resume?.committed ?? [],
                 restart: resume?.restart ?? .beginning,
                 tracking: RestartTracking(granule: assembly.restartGranule) { $0.inputOrdinal },
-                onCommit: resume?.onShardCommitted))
+                onCommit: resume?.onShardCommitted)
+            stage.shardPartition = shardPartition
+            return PipelineNode(stage)
         }
         switch assembly.previousOutput {
         case nil:

@@ -20,6 +20,9 @@ public struct WriterStage<Row: Sendable>: Stage {
     /// first `skip` rows (already committed) are checked against the committed bytes and dropped.
     public let restart: RestartPoint
     public let tracking: RestartTracking<Row>?
+    /// Input ordinals at whose multiples a new shard starts (`partition_size`), so that a
+    /// worker's part and a one-machine run cut the same shards; nil: shards are cut by size only.
+    public var shardPartition: Int64?
     private let onShardCommitted: (@Sendable (ShardCommit, RestartPoint) throws -> Void)?
     private let state: SummaryBox
 
@@ -65,6 +68,12 @@ public struct WriterStage<Row: Sendable>: Stage {
             try userCallback?(commit, tracker.point(committedRows: commit.lastRow + 1))
         }
         var toSkip = restart.skip
+        let partition = shardPartition
+        var currentUnit: Int64?
+        func unit(of row: Row) -> Int64? {
+            guard let partition, let value = ordinal?(row), value >= 0 else { return nil }
+            return value / partition
+        }
         // After a stop request the writer goes on only until its next shard commit.
         var commitsWhenStopSeen: Int?
         do {
@@ -79,7 +88,12 @@ public struct WriterStage<Row: Sendable>: Stage {
                     if toSkip > 0 {
                         try tail.check(row, encoder: encoder)
                         toSkip -= 1
+                        currentUnit = unit(of: row) ?? currentUnit
                         continue
+                    }
+                    if let rowUnit = unit(of: row) {
+                        if let currentUnit, currentUnit != rowUnit { try writer.startNewShard() }
+                        currentUnit = rowUnit
                     }
                     try writer.write { try encoder.encode(row, into: &$0) }
                     tracker.record(ordinal: ordinal?(row) ?? -1)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AugPro
+import AugProConfig
 import AugProResume
 import AugProRuntime
 import Dispatch
@@ -26,6 +27,9 @@ struct RunCommand: AsyncParsableCommand {
     /// How long in-flight batches may take to reach the writer after SIGINT/SIGTERM.
     static let drainSeconds = 3
 
+    @Option(help: "Run as worker I of N (I/N, or auto from Slurm array or Kubernetes Indexed Job variables): read that part of the input and write OUTPUT/part-I; join the parts with `augpro merge`.")
+    var worker: String?
+
     @Option(help: "Progress display: auto (a bar on a terminal, plain lines otherwise), bar, plain or none.")
     var progress: ProgressStyle = .auto
 
@@ -40,9 +44,12 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     private func runJob() async throws {
-        let request = JobRequest(
+        var request = JobRequest(
             pipeline: options.pipelineURL, pipelineName: options.pipeline, overrides: options.overrides,
             output: output.map { URL(fileURLWithPath: $0) }, mode: resume ? .resume : overwrite ? .overwrite : .fresh)
+        if let worker {
+            request.worker = try WorkerAssignment(parsing: worker, environment: ProcessInfo.processInfo.environment)
+        }
         let job: Job
         switch try Job.prepare(request) {
         case .alreadyComplete(let folder, let shards, let samples):

@@ -29,8 +29,13 @@ struct VerifyCommand: ParsableCommand {
             }
             throw CommandFailure("\(directory): unfinished run: \(checkpoint.shards.count) shards (\(checkpoint.committedSamples) samples) committed and verified, no index.json yet; continue it with `augpro run PIPELINE --resume`")
         }
-        var problems = MDSDatasetReader.verify(
-            path: directory, allowedExtraFiles: ["report.json", "rejects.jsonl", RunCheckpoint.fileName])
+        let merged = checkpoint == nil
+            && ((try? MDSDatasetReader(path: directory))?.index.shards.contains { $0.file.basename.contains("/") } ?? false)
+        let extra = merged ? DatasetMerge.mergedFolderFiles + DatasetMerge.partNames(in: folder) : ["report.json", "rejects.jsonl", RunCheckpoint.fileName]
+        var problems = MDSDatasetReader.verify(path: directory, allowedExtraFiles: Set(extra))
+        if merged, problems.isEmpty, let reader = try? MDSDatasetReader(path: directory) {
+            problems += DatasetMerge.partProblems(root: folder, index: reader.index)
+        }
         if let checkpoint, problems.isEmpty, let reader = try? MDSDatasetReader(path: directory) {
             let listed = reader.index.shards.map { $0.zipData?.basename ?? $0.rawData.basename }
             if listed != checkpoint.shards.map(\.basename) || reader.sampleCount != checkpoint.committedSamples {
@@ -46,6 +51,6 @@ struct VerifyCommand: ParsableCommand {
             throw CommandFailure("\(directory)/\(problems.last!) (\(problems.count) problem\(problems.count == 1 ? "" : "s"))")
         }
         let reader = try MDSDatasetReader(path: directory)
-        print("\(directory): ok — \(reader.index.shards.count) shards, \(reader.sampleCount) samples, hashes verified\(checkpoint == nil ? "" : ", checkpoint finished and consistent")")
+        print("\(directory): ok — \(reader.index.shards.count) shards, \(reader.sampleCount) samples, hashes verified\(checkpoint == nil ? "" : ", checkpoint finished and consistent")\(merged ? ", every part's checkpoint finished and consistent" : "")")
     }
 }

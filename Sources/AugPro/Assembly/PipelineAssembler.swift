@@ -27,6 +27,8 @@ public struct AssembledPipeline: Sendable {
 /// stand, puts an ordinal batcher before stages whose output depends on batch makeup, and
 /// checks that each stage accepts what the previous one produces.
 public struct PipelineAssembler {
+    /// The part of the input this run reads when it is one of N workers (`--worker I/N`).
+    public var inputPartition: InputPartition?
     /// Where the output goes instead of the writer's `path` (`--output`).
     public var outputOverride: URL?
     /// Replace an existing dataset in the output folder (`--overwrite`).
@@ -51,6 +53,13 @@ public struct PipelineAssembler {
         var assembly = StageAssembly(
             file: file, seed: config.seed, batchSize: config.batchSize, outputDirectory: output, overwrite: overwrite,
             startOrdinal: checkpoint?.restart.ordinal ?? 0, restartGranule: checkpoint?.granule ?? config.restartGranule)
+        if let size = config.partitionSize {
+            guard size % assembly.restartGranule == 0 else {
+                throw AssemblyError("\(file): partition_size \(size) must be a multiple of the restart granule \(assembly.restartGranule) (the mixup window, or batch_size without an interpolator)")
+            }
+            assembly[ShardPartition.self] = size
+        }
+        assembly[InputPartition.self] = inputPartition
         if let checkpoint {
             assembly[WriterResume.self] = WriterResume(
                 committed: checkpoint.committed, restart: checkpoint.restart, onShardCommitted: checkpoint.onShardCommitted)

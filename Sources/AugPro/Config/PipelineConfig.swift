@@ -9,6 +9,11 @@ public struct PipelineConfig: Decodable, Sendable {
     public var seed: UInt64
     public var batchSize: Int
     public var channelCapacity: Int
+    /// Input examples per partition (`partition_size`): workers (`--worker I/N`) take whole
+    /// partitions, and every run starts a new shard at each partition, so shards are identical
+    /// however many workers wrote them. Nil: partitions are restart granules and shards are cut
+    /// by size only.
+    public var partitionSize: Int64?
     public var stages: [StageConfig]
     /// Where each stage starts in the file (`line:column`), for messages about the chain.
     public var stageLocations: [String]
@@ -17,6 +22,7 @@ public struct PipelineConfig: Decodable, Sendable {
         case version, seed, stages
         case batchSize = "batch_size"
         case channelCapacity = "channel_capacity"
+        case partitionSize = "partition_size"
 
         var affectsOutput: Bool { self != .channelCapacity }
     }
@@ -30,6 +36,9 @@ public struct PipelineConfig: Decodable, Sendable {
         seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0
         batchSize = try container.decodeInt(.batchSize, in: 1...1_000_000, default: 64)
         channelCapacity = try container.decodeInt(.channelCapacity, in: 1...1024, default: 4)
+        if container.contains(.partitionSize) {
+            partitionSize = Int64(try container.decodeInt(.partitionSize, in: 1...Int(Int32.max), default: 1))
+        }
         var list = try container.nestedUnkeyedContainer(forKey: .stages)
         stages = []
         stageLocations = []
@@ -64,6 +73,7 @@ public struct PipelineConfig: Decodable, Sendable {
         settings.record(CodingKeys.seed, seed)
         settings.record(CodingKeys.batchSize, batchSize)
         settings.record(CodingKeys.channelCapacity, channelCapacity)
+        if let partitionSize { settings.record(CodingKeys.partitionSize, partitionSize) }
         for (index, stage) in stages.enumerated() {
             settings.nest("stages[\(index)].\(stage.kind)") { stage.settings.recordSettings(into: &$0) }
         }

@@ -16,6 +16,8 @@ public struct JobRequest: Sendable {
     public var mode: OutputMode
     public var environment: [String: String]
     public var registry: StageRegistry
+    /// `--worker I/N`: run worker I's part of the input into `OUT/part-I`.
+    public var worker: WorkerAssignment?
 
     public init(
         pipeline: URL, pipelineName: String? = nil, overrides: [String] = [], output: URL? = nil,
@@ -53,12 +55,22 @@ public struct Job: Sendable {
             .load(request.pipeline, overrides: request.overrides)
         var assembler = PipelineAssembler(
             file: request.pipelineName, outputOverride: request.output, overwrite: request.mode != .fresh)
-        guard let output = (request.output ?? config.outputFolder)?.standardizedFileURL, let input = config.inputFile else {
+        guard var output = (request.output ?? config.outputFolder)?.standardizedFileURL, let input = config.inputFile else {
             _ = try assembler.assemble(config)
             throw AssemblyError("\(request.pipelineName): the pipeline needs a reader first and a writer last")
         }
+        var settings = config.outputSettings
+        if let worker = request.worker {
+            assembler.inputPartition = InputPartition(
+                worker: worker, unit: config.partitionSize ?? config.restartGranule,
+                indexFile: output.appendingPathComponent(Self.partitionIndexName))
+            output = output.appendingPathComponent(worker.partName)
+            assembler.outputOverride = output
+            settings.store(worker.description, at: "worker")
+        }
         let checkpoint = try CheckpointSession.open(
-            config: config, inputPath: input, output: output, mode: request.mode, environment: request.environment)
+            settings: settings, granule: config.restartGranule, inputPath: input, output: output, mode: request.mode,
+            environment: request.environment)
         if checkpoint.isFinished {
             return .alreadyComplete(
                 folder: output, shards: checkpoint.start.shards.count, samples: checkpoint.start.committedSamples)
@@ -69,6 +81,9 @@ public struct Job: Sendable {
         let runner = JobRunner(job: assembled, pipelineFile: request.pipeline, checkpoint: checkpoint)
         return .ready(Job(runner: runner, checkpoint: checkpoint))
     }
+
+    /// The record-boundary index workers share, in the output folder above their parts.
+    public static let partitionIndexName = "partition-index.json"
 
     /// The line announcing a resumed run, or nil for a fresh one.
     public var resumeNote: String? {
