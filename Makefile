@@ -102,3 +102,23 @@ $(WORDNET_DATA):
 
 bench-distill: deps build-release distill-venv wordnet
 	$(DISTILL_PY) examples/distill/run_benchmark.py --augpro "$$($(SWIFT) build -c release --show-bin-path)/augpro"
+
+## ── many machines: Ray and Slurm for the distributed tests (issue 14) ──────────────────────────
+## A venv with Ray (.venv-ray) and Debian's slurm-wlm + munge; the tests start a Ray head and a
+## one-node Slurm (munged, slurmctld, slurmd) on 127.0.0.1 themselves and stop them by PID.
+RAY_VERSION := 2.60.0
+RAY_STAMP   := .venv-ray/.augpro-ray-$(RAY_VERSION)
+
+.PHONY: distributed-setup
+distributed-setup: $(RAY_STAMP)
+	@if ! command -v slurmctld >/dev/null 2>&1 || ! command -v munged >/dev/null 2>&1; then \
+		echo "installing slurm-wlm munge"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge >/dev/null; \
+	fi
+
+$(RAY_STAMP):
+	@[ -x .venv-ray/bin/python ] || $(PYTHON) -m venv .venv-ray
+	.venv-ray/bin/python -m pip install -q --disable-pip-version-check "ray==$(RAY_VERSION)"
+	@touch $@
+
+test: distributed-setup
