@@ -12,6 +12,11 @@ protocol ByteSource: AnyObject {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
     /// Bytes of the file itself (compressed, for `.zst`) consumed so far: for progress.
     var fileBytesRead: Int { get }
+    /// Bytes of (decompressed) content handed out by `read` so far.
+    var contentBytesRead: Int64 { get }
+    /// Moves forward so that the next `read` starts at content offset `offset` (≥ the current one):
+    /// a seek for plain files, decompress-and-discard for compressed ones.
+    func skip(to offset: Int64) throws
 }
 
 /// An uncompressed file read with POSIX `read`.
@@ -19,6 +24,7 @@ final class PlainFileSource: ByteSource {
     private let path: String
     private let descriptor: Int32
     private(set) var fileBytesRead = 0
+    var contentBytesRead: Int64 { Int64(fileBytesRead) }
 
     /// Opens without blocking (a FIFO is refused, not waited on) and refuses anything but a
     /// regular file.
@@ -50,6 +56,14 @@ final class PlainFileSource: ByteSource {
         fileBytesRead += count
         return count
     }
+
+    func skip(to offset: Int64) throws {
+        guard offset != Int64(fileBytesRead) else { return }
+        guard lseek(descriptor, off_t(offset), SEEK_SET) == off_t(offset) else {
+            throw ReaderError.io(path: path, reason: "cannot seek to byte \(offset): \(String(cString: strerror(errno)))")
+        }
+        fileBytesRead = Int(offset)
+    }
 }
 
 /// A zstd-compressed file, decompressed while streaming.
@@ -65,10 +79,24 @@ final class ZstdSource: ByteSource {
     }
 
     var fileBytesRead: Int { reader.compressedBytesRead }
+    private(set) var contentBytesRead: Int64 = 0
+
+    func skip(to offset: Int64) throws {
+        var scratch = [UInt8](repeating: 0, count: 1 << 16)
+        while contentBytesRead < offset {
+            let wanted = Int(min(Int64(scratch.count), offset - contentBytesRead))
+            let count = try scratch.withUnsafeMutableBytes { try read(into: UnsafeMutableRawBufferPointer(rebasing: $0[..<wanted])) }
+            guard count > 0 else {
+                throw ReaderError.io(path: reader.path, reason: "ends before byte \(offset) of its content: the file changed since it was indexed")
+            }
+        }
+    }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         do {
-            return try reader.read(into: buffer)
+            let count = try reader.read(into: buffer)
+            contentBytesRead += Int64(count)
+            return count
         } catch let error as ZstdError {
             throw ReaderError.io(path: reader.path, reason: "zstd: \(error.reason)")
         }
@@ -142,6 +170,17 @@ final class ChunkedBuffer {
 
     /// Unconsumed bytes.
     var available: Int { end - start }
+
+    /// The content offset of the first unconsumed byte.
+    var consumedOffset: Int64 { source.contentBytesRead - Int64(available) }
+
+    /// Drops the window and continues reading at content offset `offset` (≥ ``consumedOffset``).
+    func reposition(to offset: Int64) throws {
+        try source.skip(to: offset)
+        start = 0
+        end = 0
+        endOfInput = false
+    }
 
     /// Compacts and reads one more chunk. Returns false (adding nothing) at the end of input.
     func readMore() throws -> Bool {

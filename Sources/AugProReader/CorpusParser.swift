@@ -18,15 +18,15 @@ final class CorpusParser {
     let options: ReaderOptions
     let format: ReaderOptions.Format
     private let source: ByteSource
-    private let buffer: ChunkedBuffer
+    let buffer: ChunkedBuffer
     private let scanner: RecordScanner
-    private var builder: RecordBuilder
+    var builder: RecordBuilder
     private let rejects: RejectsWriter?
-    private(set) var counts = ReaderCounts()
+    var counts = ReaderCounts()
     /// The line where the next record starts (1-based).
-    private var line = 1
+    var line = 1
     /// The 0-based index of the next data row.
-    private var rowIndex: Int64 = 0
+    var rowIndex: Int64 = 0
 
     /// Column positions for TSV/CSV: text, pair, label, id, and the header's column count.
     private var columns: (text: Int, pair: Int?, label: Int?, id: Int?, count: Int) = (0, nil, nil, nil, 0)
