@@ -61,8 +61,11 @@ public struct TeacherTransform: BatchTransform {
             let results = model.predict(group.map { sequences[$0] }, logits: wantsLogits, embedding: wantsEmbedding)
             paddedTokens += group.count * (group.map { sequences[$0].inputIds.count }.max() ?? 0)
             for (position, index) in group.enumerated() {
-                output[index].teacher = targets(
-                    logits: results.logits?[position], embedding: results.embeddings?[position])
+                let logits = results.logits?[position], embedding = results.embeddings?[position]
+                if let problem = TeacherChecks.nonFiniteOutputProblem(logits: logits, embedding: embedding) {
+                    throw TeacherError("teacher: \(TeacherChecks.sampleName(batch[index])): \(problem)")
+                }
+                output[index].teacher = targets(logits: logits, embedding: embedding)
             }
         }
         statistics.record(
@@ -80,7 +83,7 @@ public struct TeacherTransform: BatchTransform {
     /// Checks a sample against the model's limits; errors name the sample.
     private func validated(_ sample: TokenSample) throws -> BertEncoder.Sequence {
         func fail(_ problem: String) -> TeacherError {
-            TeacherError("teacher: sample \(sample.id) (\(sample.provenance.kind.rawValue)): \(problem)")
+            TeacherError("teacher: \(TeacherChecks.sampleName(sample)): \(problem)")
         }
         let ids = sample.inputIds
         guard !ids.isEmpty else { throw fail("has no tokens") }
