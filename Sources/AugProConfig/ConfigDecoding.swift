@@ -109,7 +109,8 @@ extension KeyedDecodingContainer {
         guard !raw.isEmpty else {
             throw ConfigIssue(codingPath: codingPath + [key], message: "expected a path, got an empty string")
         }
-        let url = raw.hasPrefix("/")
+        let url =
+            raw.hasPrefix("/")
             ? URL(fileURLWithPath: raw)
             : decoder.baseDirectory.appendingPathComponent(raw).standardizedFileURL
         if mustExist && !FileManager.default.fileExists(atPath: url.path) {

@@ -62,7 +62,9 @@ extension ProjectorOptions: StageSettings {
         guard let embeddings else { throw StagePlacementError("needs `embeddings` (a model folder or .safetensors file)") }
         let table = try EmbeddingTable(path: embeddings.path, tensor: tensor)
         guard table.vocabularySize == vocabulary.tokens.count else {
-            throw StagePlacementError("the embedding table has \(table.vocabularySize) rows but the tokenizer's vocabulary has \(vocabulary.tokens.count) tokens")
+            throw StagePlacementError(
+                "the embedding table has \(table.vocabularySize) rows but the tokenizer's vocabulary has \(vocabulary.tokens.count) tokens"
+            )
         }
         let projector = try MixProjector(table: table, vocabulary: vocabulary.tokens, options: self)
         assembly.models["embeddings"] = .object([

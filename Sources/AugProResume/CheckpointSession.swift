@@ -4,6 +4,7 @@ import AugProRuntime
 import AugProWriter
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -52,8 +53,10 @@ public final class CheckpointSession: Sendable {
     /// The exit status of the fault hook.
     public static let faultExitStatus: Int32 = 86
 
-    private init(folder: URL, mode: OutputMode, fingerprint: RunFingerprint, granule: Int64,
-                 start: RunCheckpoint, resumed: Bool, faultAfterShard: Int?) {
+    private init(
+        folder: URL, mode: OutputMode, fingerprint: RunFingerprint, granule: Int64,
+        start: RunCheckpoint, resumed: Bool, faultAfterShard: Int?
+    ) {
         self.folder = folder
         self.mode = mode
         self.fingerprint = fingerprint
@@ -83,8 +86,9 @@ public final class CheckpointSession: Sendable {
         #endif
         let fresh = RunCheckpoint(fingerprint: fingerprint, restartGranule: granule)
         func session(_ start: RunCheckpoint, resumed: Bool = false) -> CheckpointSession {
-            CheckpointSession(folder: output, mode: mode, fingerprint: fingerprint, granule: granule,
-                              start: start, resumed: resumed, faultAfterShard: fault)
+            CheckpointSession(
+                folder: output, mode: mode, fingerprint: fingerprint, granule: granule,
+                start: start, resumed: resumed, faultAfterShard: fault)
         }
         let existing = try RunCheckpoint.load(from: output)
         switch mode {
@@ -92,17 +96,21 @@ public final class CheckpointSession: Sendable {
             return session(fresh)
         case .fresh:
             if let existing {
-                let what = existing.state == .finished
+                let what =
+                    existing.state == .finished
                     ? "a finished run's checkpoint"
                     : "an unfinished run (\(existing.shards.count) shards, \(existing.committedSamples) samples committed)"
-                throw CheckpointError("output folder \(output.path) holds \(what): pass --resume to continue it, or --overwrite to start over")
+                throw CheckpointError(
+                    "output folder \(output.path) holds \(what): pass --resume to continue it, or --overwrite to start over")
             }
             return session(fresh)
         case .resume:
             guard let existing else {
                 let leftovers = datasetFiles(in: output)
                 guard leftovers.isEmpty else {
-                    throw CheckpointError("output folder \(output.path) has no \(RunCheckpoint.fileName) to resume from but holds \(leftovers.prefix(3).joined(separator: ", ")): pass --overwrite to replace it")
+                    throw CheckpointError(
+                        "output folder \(output.path) has no \(RunCheckpoint.fileName) to resume from but holds \(leftovers.prefix(3).joined(separator: ", ")): pass --overwrite to replace it"
+                    )
                 }
                 return session(fresh)
             }
@@ -125,7 +133,8 @@ public final class CheckpointSession: Sendable {
         for shard in checkpoint.shards {
             let path = folder.appendingPathComponent(shard.basename).path
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw CheckpointError("\(path): a committed shard is missing; the run cannot be resumed (pass --overwrite to start over)")
+                throw CheckpointError(
+                    "\(path): a committed shard is missing; the run cannot be resumed (pass --overwrite to start over)")
             }
             let expected = shard.zipHashes ?? shard.rawHashes
             let bytes = [UInt8](data)
@@ -134,8 +143,13 @@ public final class CheckpointSession: Sendable {
                 DigestAlgorithm(rawValue: name).map { $0.hexDigest(of: bytes) != expected[name] } ?? false
             }
             if !sizeOK || bad != nil {
-                let reason = sizeOK ? "its \(bad!) does not match the checkpoint" : "it has \(bytes.count) bytes, not \(shard.zipBytes ?? shard.rawBytes)"
-                throw CheckpointError("\(path): a committed shard is corrupted (\(reason)); the run cannot be resumed (pass --overwrite to start over)")
+                let reason =
+                    sizeOK
+                    ? "its \(bad!) does not match the checkpoint"
+                    : "it has \(bytes.count) bytes, not \(shard.zipBytes ?? shard.rawBytes)"
+                throw CheckpointError(
+                    "\(path): a committed shard is corrupted (\(reason)); the run cannot be resumed (pass --overwrite to start over)"
+                )
             }
         }
     }
@@ -159,7 +173,8 @@ public final class CheckpointSession: Sendable {
                 do {
                     try FileManager.default.removeItem(at: folder.appendingPathComponent(name))
                 } catch {
-                    throw CheckpointError("\(folder.path)/\(name): cannot remove an uncommitted file: \(error.localizedDescription)")
+                    throw CheckpointError(
+                        "\(folder.path)/\(name): cannot remove an uncommitted file: \(error.localizedDescription)")
                 }
             }
         } else {
@@ -178,7 +193,10 @@ public final class CheckpointSession: Sendable {
     func shardCommitted(_ commit: ShardCommit, restart: RestartPoint) throws {
         #if AUGPRO_FAULT_HOOKS
         if commit.index == faultAfterShard {
-            FileHandle.standardError.write(Data("augpro: \(Self.faultVariable)=\(commit.index): exiting after the shard rename, before the checkpoint update\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "augpro: \(Self.faultVariable)=\(commit.index): exiting after the shard rename, before the checkpoint update\n"
+                        .utf8))
             _exit(Self.faultExitStatus)
         }
         #endif

@@ -16,7 +16,8 @@ public enum DatasetFolder {
             }
             let entries = try manager.contentsOfDirectory(atPath: folder.path)
             if !entries.isEmpty && !overwrite {
-                throw DatasetFolderError("output folder \(folder.path) is not empty: pass --overwrite to replace the dataset in it")
+                throw DatasetFolderError(
+                    "output folder \(folder.path) is not empty: pass --overwrite to replace the dataset in it")
             }
             for entry in entries where filePrefixes.contains(where: entry.hasPrefix) {
                 try manager.removeItem(at: folder.appendingPathComponent(entry))

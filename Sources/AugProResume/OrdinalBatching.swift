@@ -2,10 +2,10 @@ import AugProRecords
 import AugProRuntime
 
 /// Ordinal batchers for stages that declare their output depends on batch makeup.
-public enum OrdinalBatching {
+package enum OrdinalBatching {
     /// An ``OrdinalBatcher`` to put after a stage producing `previous`, when its elements carry
     /// input ordinals (token sequences, mix plans, records); nil otherwise.
-    public static func node(after previous: Any.Type?, batchSize: Int, granule: Int64) -> PipelineNode? {
+    package static func node(after previous: Any.Type?, batchSize: Int, granule: Int64) -> PipelineNode? {
         guard let type = previous as? any OrdinalRecord.Type else { return nil }
         return node(for: type, batchSize: batchSize, granule: granule)
     }

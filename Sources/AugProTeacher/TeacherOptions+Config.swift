@@ -51,10 +51,14 @@ extension TeacherOptions: StageSettings {
         let transform = try TeacherTransform(options: self)
         if let vocabulary = assembly.vocabulary {
             guard transform.model.vocabularySize == vocabulary.tokens.count else {
-                throw StagePlacementError("the teacher's vocabulary has \(transform.model.vocabularySize) tokens but the tokenizer's has \(vocabulary.tokens.count); a teacher with another tokenizer is not supported yet")
+                throw StagePlacementError(
+                    "the teacher's vocabulary has \(transform.model.vocabularySize) tokens but the tokenizer's has \(vocabulary.tokens.count); a teacher with another tokenizer is not supported yet"
+                )
             }
             guard vocabulary.maxLength <= transform.model.maxSequenceLength else {
-                throw StagePlacementError("the tokenizer's max_length \(vocabulary.maxLength) exceeds the teacher's max_position_embeddings \(transform.model.maxSequenceLength)")
+                throw StagePlacementError(
+                    "the tokenizer's max_length \(vocabulary.maxLength) exceeds the teacher's max_position_embeddings \(transform.model.maxSequenceLength)"
+                )
             }
         }
         let identity = try transform.model.identity()

@@ -87,14 +87,15 @@ extension WriterOptions: StageSettings {
 }
 
 /// What a resumed writer continues after: the committed shards, the restart point recorded
-/// with the last one, and the callback recording each new commit in the checkpoint.
-public struct WriterResume: AssemblyKey, Sendable {
-    public typealias Value = WriterResume
-    public var committed: [ShardCommit]
-    public var restart: RestartPoint
-    public var onShardCommitted: @Sendable (ShardCommit, RestartPoint) throws -> Void
+/// with the last one, and the callback recording each new commit in the checkpoint. Set by the
+/// assembler from the run's checkpoint (package-internal: not part of the library's API).
+package struct WriterResume: AssemblyKey, Sendable {
+    package typealias Value = WriterResume
+    package var committed: [ShardCommit]
+    package var restart: RestartPoint
+    package var onShardCommitted: @Sendable (ShardCommit, RestartPoint) throws -> Void
 
-    public init(
+    package init(
         committed: [ShardCommit], restart: RestartPoint,
         onShardCommitted: @escaping @Sendable (ShardCommit, RestartPoint) throws -> Void
     ) {

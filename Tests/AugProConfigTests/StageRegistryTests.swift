@@ -42,7 +42,8 @@ struct LowercaseSettings: StageSettings {
         func transform(_ batch: [TextRecord], context: StageContext) throws -> [TextRecord] {
             batch.map { record in
                 var record = record
-                record.text = asciiOnly
+                record.text =
+                    asciiOnly
                     ? String(record.text.map { $0.isASCII ? Character($0.lowercased()) : $0 }) : record.text.lowercased()
                 return record
             }
@@ -133,7 +134,8 @@ struct StageRegistryTests {
 
     @Test("a toy teacher sub-kind is chosen by `kind` and fills its output column")
     func teacherSubKind() async throws {
-        let samples = try await run("""
+        let samples = try await run(
+            """
             version: 1
             stages:
               - reader: {path: train.tsv, text: sentence, label: label}

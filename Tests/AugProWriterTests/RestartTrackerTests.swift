@@ -1,5 +1,6 @@
-@testable import AugProWriter
 import Testing
+
+@testable import AugProWriter
 
 @Suite("Restart tracker")
 struct RestartTrackerTests {
@@ -19,7 +20,9 @@ struct RestartTrackerTests {
             for (index, ordinal) in ordinals.enumerated() {
                 tracker.record(ordinal: ordinal)
                 let prefix = Array(ordinals[...index])
-                #expect(tracker.point(committedRows: index + 1) == Self.reference(prefix, granule: granule), "granule \(granule), row \(index)")
+                #expect(
+                    tracker.point(committedRows: index + 1) == Self.reference(prefix, granule: granule),
+                    "granule \(granule), row \(index)")
             }
         }
     }

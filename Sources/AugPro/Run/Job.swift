@@ -89,7 +89,8 @@ public struct Job: Sendable {
     public var resumeNote: String? {
         guard checkpoint.resumed else { return nil }
         let start = checkpoint.start
-        return "resuming: \(start.shards.count) shards (\(start.committedSamples) samples) kept, restarting at input example \(start.restart.ordinal)"
+        return
+            "resuming: \(start.shards.count) shards (\(start.committedSamples) samples) kept, restarting at input example \(start.restart.ordinal)"
     }
 
     /// Runs the stages to the end and writes `report.json`.
