@@ -25,14 +25,18 @@ public struct WorkerAssignment: Sendable, Equatable, CustomStringConvertible {
         if text == "auto" {
             func number(_ name: String) -> Int? { environment[name].flatMap { Int($0) } }
             if let task = number("SLURM_ARRAY_TASK_ID"), let count = number("SLURM_ARRAY_TASK_COUNT") {
-                try self.init(checkedIndex: task - (number("SLURM_ARRAY_TASK_MIN") ?? 0), count: count, source: "SLURM_ARRAY_TASK_ID")
+                try self.init(
+                    checkedIndex: task - (number("SLURM_ARRAY_TASK_MIN") ?? 0), count: count, source: "SLURM_ARRAY_TASK_ID")
             } else if let index = number("JOB_COMPLETION_INDEX") {
                 guard let count = number("AUGPRO_WORKER_COUNT") else {
-                    throw WorkerAssignmentError("--worker auto: JOB_COMPLETION_INDEX is set but AUGPRO_WORKER_COUNT (the number of workers) is not")
+                    throw WorkerAssignmentError(
+                        "--worker auto: JOB_COMPLETION_INDEX is set but AUGPRO_WORKER_COUNT (the number of workers) is not")
                 }
                 try self.init(checkedIndex: index, count: count, source: "JOB_COMPLETION_INDEX")
             } else {
-                throw WorkerAssignmentError("--worker auto: found neither SLURM_ARRAY_TASK_ID with SLURM_ARRAY_TASK_COUNT nor JOB_COMPLETION_INDEX with AUGPRO_WORKER_COUNT in the environment")
+                throw WorkerAssignmentError(
+                    "--worker auto: found neither SLURM_ARRAY_TASK_ID with SLURM_ARRAY_TASK_COUNT nor JOB_COMPLETION_INDEX with AUGPRO_WORKER_COUNT in the environment"
+                )
             }
             return
         }
