@@ -176,7 +176,7 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--steps", type=int, default=500)
     parser.add_argument("--variants", nargs="+", default=["kd", "mix-defaults", "mix-example", "random", "virtual", "fgsm"])
-    parser.add_argument("--jobs", type=int, default=2, help="students trained in parallel (1 thread each)")
+    parser.add_argument("--jobs", type=int, default=3, help="students trained in parallel (1 thread each)")
     parser.add_argument("--reuse", action="store_true",
                         help="skip an augpro run whose output exists from the same binary, pipeline, settings and input")
     parser.add_argument("--tiny", action="store_true", help="a small slice of everything (for the test suite)")
@@ -221,8 +221,22 @@ def main():
     if torch_teacher is not None:
         check_torch_teacher(torch_teacher, test_dir, head_tensors, tolerance=1e-3)
 
-    jobs, counts, timings = [], {}, {}
+    counts, timings, futures, results = {}, {}, [], []
+    meta += f" Student: 2-layer transformer (d=128) from scratch, {args.steps} steps × batch 32, seeds {args.seeds}."
+
+    def write_results():
+        markdown, table = summarize(results, counts, timings, args.pools, args.variants, teacher_accuracy, meta)
+        with open(os.path.join(work, "RESULTS.md"), "w") as handle:
+            handle.write(markdown)
+        with open(os.path.join(work, "results.json"), "w") as handle:
+            json.dump({"runs": results, "table": table, "augmentations": counts, "augmentation_time": timings,
+                       "teacher_accuracy": teacher_accuracy, "total_seconds": time.time() - started,
+                       "complete": len(results) == len(futures)}, handle, indent=1, sort_keys=True)
+        return markdown
+
     pool_rows = open(os.path.join(corpus, "pool.tsv")).read().splitlines()
+    # Students of one pool train (args.jobs at a time) while the next pool's augmentations are made.
+    executor = concurrent.futures.ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn"))
     for pool in args.pools:
         log(f"pool of {pool} originals")
         source = os.path.join(work, f"pool-{pool}.tsv")
@@ -245,30 +259,23 @@ def main():
                 counts[f"{pool}/{variant}"] = reference_count
                 timings[f"{pool}/{variant}"] = f"{time.time() - begun:.1f} s (PyTorch teacher)"
                 folders[variant] = path
-        for variant in args.variants:
-            sources = [folders[variant]] if variant in AUGPRO_PIPELINES else [folders["kd"], folders[variant]]
-            for seed in args.seeds:
-                jobs.append({"sources": sources, "test": test_dir, "head": head, "steps": args.steps, "seed": seed,
-                             "variant": variant, "pool": pool})
+        for seed in args.seeds:
+            for variant in args.variants:
+                sources = [folders[variant]] if variant in AUGPRO_PIPELINES else [folders["kd"], folders[variant]]
+                futures.append(executor.submit(train_job, {"sources": sources, "test": test_dir, "head": head, "steps": args.steps,
+                                                           "seed": seed, "variant": variant, "pool": pool}))
+        log(f"  {len(args.variants) * len(args.seeds)} students queued ({args.steps} steps each, {args.jobs} at a time)")
 
-    log(f"training {len(jobs)} students ({args.steps} steps each, {args.jobs} at a time)")
-    results = []
-    with concurrent.futures.ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as executor:
-        for result in executor.map(train_job, jobs):
-            log(f"  {result['pool']} {result['variant']} seed {result['seed']}: accuracy {100 * result['accuracy']:.1f} %, "
-                f"agreement {100 * result['agreement']:.1f} %, KL {result['loss_first']:.3f} → {result['loss_last']:.3f} "
-                f"[{result['seconds']:.0f} s]")
-            results.append(result)
-    meta += f" Student: 2-layer transformer (d=128) from scratch, {args.steps} steps × batch 32, seeds {args.seeds}."
-    markdown, table = summarize(results, counts, timings, args.pools, args.variants, teacher_accuracy, meta)
-    with open(os.path.join(work, "RESULTS.md"), "w") as handle:
-        handle.write(markdown)
-    with open(os.path.join(work, "results.json"), "w") as handle:
-        json.dump({"runs": results, "table": table, "augmentations": counts, "augmentation_time": timings,
-                   "teacher_accuracy": teacher_accuracy, "total_seconds": time.time() - started}, handle, indent=1, sort_keys=True)
-    log(markdown)
+    for future in concurrent.futures.as_completed(futures):
+        result = future.result()
+        log(f"  {result['pool']} {result['variant']} seed {result['seed']}: accuracy {100 * result['accuracy']:.1f} %, "
+            f"agreement {100 * result['agreement']:.1f} %, KL {result['loss_first']:.3f} → {result['loss_last']:.3f} "
+            f"[{result['seconds']:.0f} s]")
+        results.append(result)
+        write_results()
+    executor.shutdown()
+    log(write_results())
     log(f"total {time.time() - started:.0f} s; {os.path.join(work, 'RESULTS.md')}")
-
 
 if __name__ == "__main__":
     main()
