@@ -24,7 +24,8 @@ public struct TeacherTransform: BatchTransform {
     /// Loads the model at `options.modelPath` and checks the options against it. Sets the
     /// process-wide OpenBLAS thread count to `options.threads`.
     public init(options: TeacherOptions) throws {
-        try self.init(options: options, model: TeacherModel(folder: options.modelPath))
+        try self.init(options: options, model: TeacherModel(
+            folder: options.modelPath, head: options.head, pooling: options.pooling, normalize: options.normalize))
     }
 
     /// Uses an already loaded model.
@@ -34,12 +35,12 @@ public struct TeacherTransform: BatchTransform {
         if needsLogits, !model.producesLogits {
             throw TeacherError.file(
                 model.folder.path,
-                "outputs logits/probs need a BertForSequenceClassification head; this is a sentence-transformers model (embedding only)")
+                "outputs logits/probs need a classifier: a BertForSequenceClassification checkpoint, or head: PATH.safetensors (weight [C, D], bias [C]) over this sentence encoder's embedding")
         }
         if options.outputs.contains(.embedding), !model.producesEmbedding {
             throw TeacherError.file(
                 model.folder.path,
-                "output embedding needs a sentence-transformers folder (modules.json with a Pooling module); this is a classifier (logits/probs only)")
+                "output embedding needs a sentence-transformers folder (modules.json with a Pooling module) or a pooling: setting; this is a classifier (logits/probs only)")
         }
         if let topK = options.topK, let labels = model.labelCount, topK > labels {
             throw TeacherError("teacher: top_k \(topK) exceeds the \(labels) labels of \(model.folder.path)")
@@ -124,6 +125,13 @@ public struct TeacherTransform: BatchTransform {
         details["vocab_size"] = .int(model.vocabularySize)
         details["outputs"] = .array(options.outputs.map(\.rawValue).sorted().map(JSONValue.string))
         if let labels = model.id2label { details["id2label"] = .array(labels.map(JSONValue.string)) }
+        if let pooling = model.pooling {
+            details["embedding"] = .object([
+                "pooling": .string(pooling.rawValue), "normalize": .bool(model.normalize),
+                "dimension": .int(model.embeddingSize),
+            ])
+        }
+        if let head = model.headURL { details["head"] = .string(head.path) }
         do {
             let identity = try model.identity()
             details["identity"] = .object([
@@ -131,6 +139,7 @@ public struct TeacherTransform: BatchTransform {
                 "config_sha256": .string(identity.configSHA256),
                 "weights_sha256": .string(identity.weightsSHA256),
                 "weights_bytes": .int(identity.weightsBytes),
+                "head_sha256": identity.headSHA256.map(JSONValue.string) ?? .null,
             ])
         } catch {
             details["identity_error"] = .string("\(error)")

@@ -198,9 +198,11 @@ private func plans(_ items: [MixItem]) -> [MixPlan] {
         #expect(longer.tokensB == [101, 5, 0, 0, 102, 6, 7, 8, 102])
         #expect(longer.fixed == [true, false, false, false, true, false, false, false, true])
         #expect(longer.tokenTypeIds == [0, 0, 0, 0, 0, 1, 1, 1, 1])
+        #expect(longer.padded == [.neither, .neither, .b, .b, .neither, .neither, .a, .a, .neither])
         let first = SegmentAlignment(a: a, b: b, specials: specials, length: .first, maxLength: nil)
         #expect(first.tokensA == [101, 1, 2, 3, 102, 4, 102])
         #expect(first.tokensB == [101, 5, 0, 0, 102, 6, 102])
+        #expect(first.padded == [.neither, .neither, .b, .b, .neither, .neither, .neither])
     }
 
     @Test func missingSegmentIsMixedWithPadding() {
@@ -209,6 +211,7 @@ private func plans(_ items: [MixItem]) -> [MixPlan] {
         let longer = SegmentAlignment(a: a, b: b, specials: specials, length: .longer, maxLength: nil)
         #expect(longer.tokensA == [101, 1, 2, 102, 0, 0, 102])
         #expect(longer.tokensB == [101, 5, 0, 102, 6, 7, 102])
+        #expect(longer.padded == [.neither, .neither, .b, .neither, .a, .a, .neither])
         #expect(SegmentAlignment(a: a, b: b, specials: specials, length: .first, maxLength: nil).tokensB == [101, 5, 0, 102])
     }
 
