@@ -74,3 +74,54 @@ bench: deps
 
 clean:
 	rm -rf .build out
+
+## ── distill: Python package and distillation benchmark (issue 10) ─────────────────────────────
+## `make bench-distill` builds a separate venv with CPU torch (from /opt/wheels when present) and
+## the python/ package, installs Debian's wordnet-base (the labelled corpus), and runs
+## examples/distill/run_benchmark.py; results go to examples/distill/results/ and BENCHMARKS.md.
+DISTILL_VENV  := .venv-distill
+DISTILL_PY    := $(DISTILL_VENV)/bin/python
+DISTILL_STAMP := $(DISTILL_VENV)/.augpro-$(shell cat examples/distill/requirements.txt python/pyproject.toml 2>/dev/null | cksum | cut -d' ' -f1)
+WORDNET_DATA  := /usr/share/wordnet/data.noun
+
+.PHONY: distill-venv wordnet bench-distill
+
+distill-venv: $(DISTILL_STAMP)
+
+$(DISTILL_STAMP): examples/distill/requirements.txt python/pyproject.toml
+	@[ -x $(DISTILL_PY) ] || $(PYTHON) -m venv $(DISTILL_VENV)
+	$(DISTILL_PY) -m pip install -q --disable-pip-version-check -r examples/distill/requirements.txt
+	$(DISTILL_PY) -m pip install -q --disable-pip-version-check --no-deps ./python
+	@rm -f $(DISTILL_VENV)/.augpro-*
+	@touch $@
+
+wordnet: $(WORDNET_DATA)
+
+$(WORDNET_DATA):
+	$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wordnet-base >/dev/null
+
+bench-distill: deps build-release distill-venv wordnet
+	$(DISTILL_PY) examples/distill/run_benchmark.py --augpro "$$($(SWIFT) build -c release --show-bin-path)/augpro"
+
+## Remote teacher (issue 12): a real Triton Inference Server (bundled in the nvidia-pytriton wheel)
+## and MLServer, each in its own venv, for the open-inference tests and benchmark. When a wheel
+## cannot be installed, its venv gets an UNAVAILABLE file and the tests that need it skip loudly.
+TRITON_VENV   := .venv-triton
+MLSERVER_VENV := .venv-mlserver
+
+.PHONY: remote-servers
+remote-servers: $(TRITON_VENV)/.augpro-ready $(MLSERVER_VENV)/.augpro-ready
+
+$(TRITON_VENV)/.augpro-ready:
+	@[ -x $(TRITON_VENV)/bin/python ] || $(PYTHON) -m venv $(TRITON_VENV)
+	@rm -f $(TRITON_VENV)/UNAVAILABLE
+	@if $(TRITON_VENV)/bin/python -m pip install -q --disable-pip-version-check nvidia-pytriton==0.7.0 safetensors==0.8.0; \
+	then touch $@; else echo "pip could not install nvidia-pytriton==0.7.0" > $(TRITON_VENV)/UNAVAILABLE; fi
+
+$(MLSERVER_VENV)/.augpro-ready:
+	@[ -x $(MLSERVER_VENV)/bin/python ] || $(PYTHON) -m venv $(MLSERVER_VENV)
+	@rm -f $(MLSERVER_VENV)/UNAVAILABLE
+	@if $(MLSERVER_VENV)/bin/python -m pip install -q --disable-pip-version-check mlserver==1.7.1 safetensors==0.8.0; \
+	then touch $@; else echo "pip could not install mlserver==1.7.1" > $(MLSERVER_VENV)/UNAVAILABLE; fi
+
+test: remote-servers

@@ -26,7 +26,7 @@ extension MixProjector {
     }
 
     /// The projected sequence of every plan, in order (see ``MixProjector`` for the rule).
-    func project(_ plans: [MixPlan], counts: inout ProjectorStatistics) -> [Projection] {
+    func project(_ plans: [MixPlan], counts: inout ProjectorStatistics) throws -> [Projection] {
         var positions: [SearchPosition] = []
         var ends = plans.map { [Bool](repeating: false, count: $0.fixed.count) }
         for (planIndex, plan) in plans.enumerated() {
@@ -53,8 +53,8 @@ extension MixProjector {
                 for i in 0..<d { q[i] = lambda * a[i] + (1 - lambda) * b[i] }
             }
         }
-        let chosen = queries.withUnsafeBufferPointer { queries in
-            choose(queries: queries.baseAddress!, positions: positions, plans: plans, counts: &counts)
+        let chosen = try queries.withUnsafeBufferPointer { queries in
+            try choose(queries: queries.baseAddress!, positions: positions, plans: plans, counts: &counts)
         }
         var tokens = plans.map(\.tokensA)
         for (row, entry) in positions.enumerated() {
@@ -112,10 +112,11 @@ extension MixProjector {
     }
 
     /// The chosen token per query row: fast path where certified, brute force elsewhere; at a
-    /// padded position `[PAD]` competes with its unrestricted score (ties to the lowest id).
+    /// padded position `[PAD]` competes with its unrestricted score (ties to the lowest id). With
+    /// `verify`, a fast-path choice that brute force beats by more than a float near-tie fails.
     private func choose(
         queries: UnsafePointer<Float>, positions: [SearchPosition], plans: [MixPlan], counts: inout ProjectorStatistics
-    ) -> [Int32] {
+    ) throws -> [Int32] {
         let d = scorer.table.dimension
         guard let topK else {
             return bruteForce(queries: queries, rows: Array(positions.indices), positions: positions)
@@ -146,9 +147,13 @@ extension MixProjector {
                 counts.verifiedPositions += 1
                 if chosen[row] != brute[index] {
                     counts.verificationDifferences += 1
-                    if relativeGap(query: queries + row * d, chosen[row], brute[index]) < MixProjector.nearTieTolerance {
-                        counts.verificationNearTies += 1
+                    let gap = relativeGap(query: queries + row * d, chosen[row], brute[index])
+                    guard gap < MixProjector.nearTieTolerance else {
+                        let provenance = plans[positions[row].plan].provenance
+                        throw ProjectorError(
+                            "verify: example \(provenance.sourceA) (augmentation #\(provenance.augmentationIndex)), position \(positions[row].position): the fast path chose token \(chosen[row]) but brute force finds \(brute[index]), better by a relative score gap of \(gap) (near-ties are below \(MixProjector.nearTieTolerance)); the top-K lists are wrong: delete the cache in \(options.resolvedCacheDirectory.path) and run again")
                     }
+                    counts.verificationNearTies += 1
                 }
             } else {
                 chosen[row] = brute[index]

@@ -12,6 +12,11 @@ protocol ByteSource: AnyObject {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
     /// Bytes of the file itself (compressed, for `.zst`) consumed so far: for progress.
     var fileBytesRead: Int { get }
+    /// Bytes of (decompressed) content handed out by `read` so far.
+    var contentBytesRead: Int64 { get }
+    /// Moves forward so that the next `read` starts at content offset `offset` (≥ the current one):
+    /// a seek for plain files, decompress-and-discard for compressed ones.
+    func skip(to offset: Int64) throws
 }
 
 /// An uncompressed file read with POSIX `read`.
@@ -19,11 +24,23 @@ final class PlainFileSource: ByteSource {
     private let path: String
     private let descriptor: Int32
     private(set) var fileBytesRead = 0
+    var contentBytesRead: Int64 { Int64(fileBytesRead) }
 
+    /// Opens without blocking (a FIFO is refused, not waited on) and refuses anything but a
+    /// regular file.
     init(path: String) throws {
-        let descriptor = open(path, O_RDONLY)
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw ReaderError.io(path: path, reason: "cannot open: \(String(cString: strerror(errno)))")
+        }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            close(descriptor)
+            throw ReaderError.io(path: path, reason: "cannot stat: \(String(cString: strerror(errno)))")
+        }
+        if let problem = ReaderOptions.fileKindProblem(mode: info.st_mode) {
+            close(descriptor)
+            throw ReaderError.io(path: path, reason: problem)
         }
         self.path = path
         self.descriptor = descriptor
@@ -38,6 +55,14 @@ final class PlainFileSource: ByteSource {
         }
         fileBytesRead += count
         return count
+    }
+
+    func skip(to offset: Int64) throws {
+        guard offset != Int64(fileBytesRead) else { return }
+        guard lseek(descriptor, off_t(offset), SEEK_SET) == off_t(offset) else {
+            throw ReaderError.io(path: path, reason: "cannot seek to byte \(offset): \(String(cString: strerror(errno)))")
+        }
+        fileBytesRead = Int(offset)
     }
 }
 
@@ -54,10 +79,24 @@ final class ZstdSource: ByteSource {
     }
 
     var fileBytesRead: Int { reader.compressedBytesRead }
+    private(set) var contentBytesRead: Int64 = 0
+
+    func skip(to offset: Int64) throws {
+        var scratch = [UInt8](repeating: 0, count: 1 << 16)
+        while contentBytesRead < offset {
+            let wanted = Int(min(Int64(scratch.count), offset - contentBytesRead))
+            let count = try scratch.withUnsafeMutableBytes { try read(into: UnsafeMutableRawBufferPointer(rebasing: $0[..<wanted])) }
+            guard count > 0 else {
+                throw ReaderError.io(path: reader.path, reason: "ends before byte \(offset) of its content: the file changed since it was indexed")
+            }
+        }
+    }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         do {
-            return try reader.read(into: buffer)
+            let count = try reader.read(into: buffer)
+            contentBytesRead += Int64(count)
+            return count
         } catch let error as ZstdError {
             throw ReaderError.io(path: reader.path, reason: "zstd: \(error.reason)")
         }
@@ -70,10 +109,34 @@ func fileSize(_ path: String) throws -> Int {
     guard stat(path, &info) == 0 else {
         throw ReaderError.io(path: path, reason: "cannot open: \(String(cString: strerror(errno)))")
     }
-    guard (info.st_mode & S_IFMT) == S_IFREG else {
-        throw ReaderError.io(path: path, reason: "not a regular file")
-    }
+    if let problem = ReaderOptions.fileKindProblem(mode: info.st_mode) { throw ReaderError.io(path: path, reason: problem) }
     return Int(info.st_size)
+}
+
+extension ReaderOptions {
+    /// Why the input at `path` cannot be read, or nil when it is a regular file (or cannot be
+    /// examined, which opening it then reports). A FIFO, `/dev/stdin` on a pipe, a device or a
+    /// folder is refused: the input is fingerprinted for `--resume`, read again from its start
+    /// on resume, and its size gives the progress total, so it must be a regular file.
+    public static func inputFileProblem(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return fileKindProblem(mode: info.st_mode)
+    }
+
+    static func fileKindProblem(mode: mode_t) -> String? {
+        let kind: String
+        switch mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFIFO: kind = "a FIFO or pipe"
+        case S_IFCHR: kind = "a character device"
+        case S_IFBLK: kind = "a block device"
+        case S_IFDIR: kind = "a folder"
+        case S_IFSOCK: kind = "a socket"
+        default: kind = "not a regular file"
+        }
+        return "the input is \(kind), not a regular file; augpro reads its input from a regular file (fingerprinted for --resume, read again from the start on resume): save the stream to a file first"
+    }
 }
 
 /// POSIX `read`, named apart from the `read(into:)` methods above.
@@ -107,6 +170,17 @@ final class ChunkedBuffer {
 
     /// Unconsumed bytes.
     var available: Int { end - start }
+
+    /// The content offset of the first unconsumed byte.
+    var consumedOffset: Int64 { source.contentBytesRead - Int64(available) }
+
+    /// Drops the window and continues reading at content offset `offset` (≥ ``consumedOffset``).
+    func reposition(to offset: Int64) throws {
+        try source.skip(to: offset)
+        start = 0
+        end = 0
+        endOfInput = false
+    }
 
     /// Compacts and reads one more chunk. Returns false (adding nothing) at the end of input.
     func readMore() throws -> Bool {

@@ -18,15 +18,15 @@ final class CorpusParser {
     let options: ReaderOptions
     let format: ReaderOptions.Format
     private let source: ByteSource
-    private let buffer: ChunkedBuffer
+    let buffer: ChunkedBuffer
     private let scanner: RecordScanner
-    private var builder: RecordBuilder
+    var builder: RecordBuilder
     private let rejects: RejectsWriter?
-    private(set) var counts = ReaderCounts()
+    var counts = ReaderCounts()
     /// The line where the next record starts (1-based).
-    private var line = 1
+    var line = 1
     /// The 0-based index of the next data row.
-    private var rowIndex: Int64 = 0
+    var rowIndex: Int64 = 0
 
     /// Column positions for TSV/CSV: text, pair, label, id, and the header's column count.
     private var columns: (text: Int, pair: Int?, label: Int?, id: Int?, count: Int) = (0, nil, nil, nil, 0)
@@ -38,6 +38,7 @@ final class CorpusParser {
         try options.validate()
         self.options = options
         format = try options.resolvedFormat()
+        if let problem = ReaderOptions.inputFileProblem(options.path) { throw ReaderError.io(path: options.path, reason: problem) }
         source = options.isCompressed
             ? try ZstdSource(path: options.path, chunkSize: chunkSize)
             : try PlainFileSource(path: options.path)
@@ -79,8 +80,8 @@ final class CorpusParser {
             throw ReaderError.missingHeader(path: options.path)
         case .overlong:
             throw ReaderError.badRow(path: options.path, line: 1, reason: "the header row is longer than max_line_bytes (\(options.maxLineBytes))")
-        case let .malformed(reason, _, _):
-            throw ReaderError.badRow(path: options.path, line: 1, reason: "header row: \(reason)")
+        case let .malformed(reason, _, _, faultLine):
+            throw ReaderError.badRow(path: options.path, line: 1 + faultLine, reason: "header row: \(reason)")
         case let .record(bytes, lines):
             line += lines
             if format == .tsv { splitTabs(bytes, into: &fields.ranges) }
@@ -120,10 +121,10 @@ final class CorpusParser {
                 try prefix.withUnsafeBufferPointer {
                     try reject(line: startLine, reason: "line is longer than max_line_bytes (\(options.maxLineBytes) bytes)", raw: $0)
                 }
-            case let .malformed(reason, raw, lines):
+            case let .malformed(reason, raw, lines, faultLine):
                 line += lines
                 rowIndex += 1
-                try raw.withUnsafeBufferPointer { try reject(line: startLine, reason: reason, raw: $0) }
+                try raw.withUnsafeBufferPointer { try reject(line: startLine + faultLine, reason: reason, raw: $0) }
             case let .record(bytes, lines):
                 line += lines
                 if bytes.isEmpty {

@@ -22,15 +22,19 @@ public struct ReaderStage: SourceStage {
     /// Records with a smaller ``TextRecord/ordinal`` are parsed (so ids, counts and
     /// `rejects.jsonl` come out as in a full run) but not emitted: a resumed run starts here.
     public let startOrdinal: Int64
+    /// A worker's part of the input (nil: all of it): parsing starts at its position and stops at
+    /// its last ordinal.
+    public let range: ReaderRange?
     private let statistics = Statistics()
 
     /// Checks the options (not the file: see ``checkInput()``).
-    public init(options: ReaderOptions, chunkSize: Int = 1 << 20, startOrdinal: Int64 = 0) throws {
+    public init(options: ReaderOptions, chunkSize: Int = 1 << 20, startOrdinal: Int64 = 0, range: ReaderRange? = nil) throws {
         try options.validate()
         _ = try options.resolvedFormat()
         self.options = options
         self.chunkSize = max(1, chunkSize)
-        self.startOrdinal = max(0, startOrdinal)
+        self.range = range
+        self.startOrdinal = max(0, startOrdinal, range?.ordinals.lowerBound ?? 0)
     }
 
     /// Opens the file and reads its header, so that a missing file or column fails before the
@@ -44,14 +48,16 @@ public struct ReaderStage: SourceStage {
         let total = try fileSize(options.path)
         context.progress.setTotalBytes(total)
         let parser = try CorpusParser(options: options, chunkSize: chunkSize)
-        let limit = max(1, context.batchSize)
+        let end = range?.ordinals.upperBound ?? .max
         do {
-            var more = true
+            if let range { try parser.restrict(to: range) }
+            var more = Int64(parser.counts.read) < end
             while more {
                 try context.checkStop()
+                let limit = Int(min(Int64(max(1, context.batchSize)), end - Int64(parser.counts.read)))
                 var batch: [TextRecord] = []
                 batch.reserveCapacity(limit)
-                more = try parser.next(into: &batch, limit: limit)
+                more = try parser.next(into: &batch, limit: limit) && Int64(parser.counts.read) < end
                 let seen = parser.counts
                 statistics.counts.withLock { $0 = seen }
                 context.progress.setBytesRead(parser.fileBytesRead)

@@ -17,6 +17,11 @@ struct RecordBuilder {
     private let labelNames: [[UInt8]]?
     private let labelList: String
     private var seenIds = Set<Int64>()
+    /// Data rows whose id repeated an earlier row's, in file order (kept for partition indexes).
+    private(set) var duplicateRows: [Int64] = []
+    /// A worker reading part of a file replays the full parse's duplicate decisions instead of
+    /// tracking ids itself (it cannot see the rows before its part).
+    var replayedDuplicateRows: Set<Int64>?
 
     init(options: ReaderOptions, noun: String) {
         textName = "\(noun) '\(options.text)'"
@@ -42,7 +47,9 @@ struct RecordBuilder {
             guard let value = parseInteger(id) else {
                 throw RowProblem(reason: "\(idName!) is not an int64: '\(Self.lossy(id))'")
             }
-            guard seenIds.insert(value).inserted else {
+            let duplicate = replayedDuplicateRows.map { $0.contains(rowIndex) } ?? !seenIds.insert(value).inserted
+            if duplicate {
+                duplicateRows.append(rowIndex)
                 throw RowProblem(reason: "duplicate id \(value) in \(idName!)")
             }
             exampleId = value

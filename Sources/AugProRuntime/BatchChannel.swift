@@ -2,55 +2,59 @@ import AsyncAlgorithms
 import Dispatch
 import Synchronization
 
-/// The message type on every link: one batch, type-erased so that a pipeline assembled at run
+/// The message type on every link. Batches are type-erased so that a pipeline assembled at run
 /// time can connect stages whose element types were checked when the pipeline was built.
-struct ErasedBatch: @unchecked Sendable {
-    let elements: Any
-    let count: Int
-
+enum LinkMessage: @unchecked Sendable {
+    /// One batch of `count` elements of the link's element type (an `Array<Element>`).
+    case batch(elements: Any, count: Int)
     /// Sent after the last batch of a producer that failed: the consumer first receives every
     /// batch sent before, then ``UpstreamFailure`` (the channel's own failure path would drop
     /// the buffered batches).
-    static let failureMarker = ErasedBatch(elements: (), count: -1)
-    var isFailureMarker: Bool { count < 0 }
+    case upstreamFailed
 }
 
-typealias LinkChannel = MultiProducerSingleConsumerAsyncChannel<ErasedBatch, any Error>
+typealias LinkChannel = MultiProducerSingleConsumerAsyncChannel<LinkMessage, any Error>
 
 /// The receiving end of a bounded link between two stages: yields batches until the upstream
-/// stage finishes. Owned by exactly one consuming task.
+/// stage finishes. Owned by exactly one consuming task at a time.
 public final class StageInput<Element: Sendable>: @unchecked Sendable {
     private var channel: LinkChannel
     private let clock = ContinuousClock()
+    /// Counters shared with the sending end and the progress display.
+    let flow: LinkFlow
     /// Time spent waiting for upstream batches.
     private(set) var waitingTime: Duration = .zero
     /// Examples received so far.
-    public private(set) var examplesReceived = 0
+    public var examplesReceived: Int { flow.examplesReceived }
 
-    init(channel: consuming LinkChannel) {
+    init(channel: consuming LinkChannel, flow: LinkFlow) {
         self.channel = channel
+        self.flow = flow
     }
 
     /// The next batch, or `nil` once upstream has finished.
     /// Throws `CancellationError` when the pipeline was cancelled, so that a stage never mistakes
-    /// a cancelled run for a finished input.
+    /// a cancelled run for a finished input, and ``UpstreamFailure`` when upstream failed.
     public func next() async throws -> [Element]? {
         let start = clock.now
-        let batch: ErasedBatch?
+        let message: LinkMessage?
         do {
-            batch = try await channel.next()
+            message = try await channel.next()
         } catch {
             waitingTime += clock.now - start
             throw UpstreamFailure()
         }
         waitingTime += clock.now - start
-        guard let batch else {
+        switch message {
+        case nil:
             try Task.checkCancellation()
             return nil
+        case .upstreamFailed?:
+            throw UpstreamFailure()
+        case .batch(let elements, let count)?:
+            flow.received(count)
+            return (elements as! [Element])
         }
-        if batch.isFailureMarker { throw UpstreamFailure() }
-        examplesReceived += batch.count
-        return (batch.elements as! [Element])
     }
 }
 
@@ -59,28 +63,38 @@ public final class StageInput<Element: Sendable>: @unchecked Sendable {
 public final class StageOutput<Element: Sendable>: @unchecked Sendable {
     private var source: LinkChannel.Source?
     private let clock = ContinuousClock()
+    /// Counters shared with the receiving end and the progress display.
+    let flow: LinkFlow?
     /// Time spent blocked by downstream back-pressure.
     private(set) var waitingTime: Duration = .zero
     /// Examples sent so far.
-    public private(set) var examplesSent = 0
+    public var examplesSent: Int { flow?.examplesSent ?? 0 }
 
-    init(source: consuming LinkChannel.Source) {
+    init(source: consuming LinkChannel.Source, flow: LinkFlow) {
         self.source = consume source
+        self.flow = flow
     }
 
-    /// An output that discards nothing because nothing may be sent: for the last stage.
+    /// An output to which nothing may be sent: for the last stage.
     init() {
         self.source = nil
+        self.flow = nil
     }
 
     /// Sends one batch downstream, suspending while the link is full. Empty batches are skipped.
     public func send(_ batch: [Element]) async throws {
         guard !batch.isEmpty else { return }
-        guard source != nil else { preconditionFailure("the last stage has no output") }
+        guard source != nil, let flow else { preconditionFailure("the last stage has no output") }
         let start = clock.now
-        try await source!.send(ErasedBatch(elements: batch, count: batch.count))
+        flow.sending(batch.count)
+        do {
+            try await source!.send(.batch(elements: batch, count: batch.count))
+        } catch {
+            flow.sendFailed(batch.count)
+            waitingTime += clock.now - start
+            throw error
+        }
         waitingTime += clock.now - start
-        examplesSent += batch.count
     }
 
     /// Ends the link: downstream sees the end of input after the buffered batches.
@@ -96,7 +110,7 @@ public final class StageOutput<Element: Sendable>: @unchecked Sendable {
     func finish(afterFailure error: any Error) async {
         guard source != nil else { return }
         do {
-            try await source!.send(ErasedBatch.failureMarker)
+            try await source!.send(.upstreamFailed)
             source.take()?.finish()
         } catch {
             source.take()?.finish(throwing: error)
@@ -106,12 +120,14 @@ public final class StageOutput<Element: Sendable>: @unchecked Sendable {
 
 /// Creates a bounded link holding at most `capacity` batches, as a connected input/output pair.
 func makeLink<Element: Sendable>(of: Element.Type, capacity: Int) -> (StageInput<Element>, StageOutput<Element>) {
+    let capacity = max(1, capacity)
     var pair = LinkChannel.makeChannel(
-        of: ErasedBatch.self,
+        of: LinkMessage.self,
         throwing: (any Error).self,
-        backpressureStrategy: .watermark(low: max(1, capacity / 2), high: max(1, capacity)))
-    let input = StageInput<Element>(channel: pair.takeChannel())
-    let output = StageOutput<Element>(source: pair.source)
+        backpressureStrategy: .watermark(low: max(1, capacity / 2), high: capacity))
+    let flow = LinkFlow(capacity: capacity)
+    let input = StageInput<Element>(channel: pair.takeChannel(), flow: flow)
+    let output = StageOutput<Element>(source: pair.source, flow: flow)
     return (input, output)
 }
 

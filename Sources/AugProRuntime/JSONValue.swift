@@ -9,6 +9,17 @@ public enum JSONValue: Sendable, Equatable {
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
+    /// A number written verbatim: integers beyond `Int` (a uint64 above 2^63 − 1) exactly, and
+    /// non-finite floats spelled as Python's `json` module does (`NaN`, `Infinity`, `-Infinity`).
+    case numberText(String)
+
+    /// A float as JSON text: finite values as `.double`, NaN and ±infinity as `.numberText`
+    /// with Python's spelling (which `json.loads` reads back; strict JSON has no such values).
+    public static func float(_ value: Double) -> JSONValue {
+        if value.isNaN { return .numberText("NaN") }
+        if value.isInfinite { return .numberText(value > 0 ? "Infinity" : "-Infinity") }
+        return .double(value)
+    }
 
     /// Serialized JSON text with sorted keys, pretty-printed when asked.
     public func serialized(pretty: Bool = false) -> String {
@@ -29,6 +40,7 @@ public enum JSONValue: Sendable, Equatable {
                 out += "null"
             }
         case .string(let value): JSONValue.writeString(value, into: &out)
+        case .numberText(let text): out += text
         case .array(let values):
             if values.isEmpty { out += "[]"; return }
             out += "["

@@ -128,6 +128,7 @@ public struct Pipeline: Sendable {
     public func run(context: StageContext) async throws -> [StageReport] {
         let links = nodes.dropLast().map { LinkPair(ends: $0.makeOutputLink(channelCapacity)) }
         let state = RunState()
+        context.progress.flow.attach(stages: nodes.map(\.name), links: links.compactMap { ($0.producer as? MeasuredLink)?.linkFlow })
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 let sinkIndex = nodes.count - 1
@@ -248,6 +249,7 @@ extension Duration {
 protocol MeasuredLink: AnyObject {
     var linkWaitingTime: Duration { get }
     var linkExamples: Int { get }
+    var linkFlow: LinkFlow? { get }
 }
 
 /// Link ends that the runtime finishes when the producing stage ends.
@@ -259,11 +261,13 @@ protocol FinishableLink: AnyObject {
 extension StageInput: MeasuredLink {
     var linkWaitingTime: Duration { waitingTime }
     var linkExamples: Int { examplesReceived }
+    var linkFlow: LinkFlow? { flow }
 }
 
 extension StageOutput: MeasuredLink, FinishableLink {
     var linkWaitingTime: Duration { waitingTime }
     var linkExamples: Int { examplesSent }
+    var linkFlow: LinkFlow? { flow }
     func finishLink() { finish() }
     func finishLink(afterFailure error: any Error) async { await finish(afterFailure: error) }
 }

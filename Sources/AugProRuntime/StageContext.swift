@@ -42,8 +42,13 @@ public final class ProgressCounters: Sendable {
     private let totalBytesValue = Atomic<Int>(0)
     private let examplesReadValue = Atomic<Int>(0)
     private let samplesWrittenValue = Atomic<Int>(0)
+    /// The running pipeline's links, registered by ``Pipeline/run(context:)``.
+    let flow = FlowRegistry()
 
     public init() {}
+
+    /// Every link's counters now, or nil before the pipeline started.
+    public func flowSnapshot() -> FlowSnapshot? { flow.snapshot() }
 
     public var bytesRead: Int { bytesReadValue.load(ordering: .relaxed) }
     public var totalBytes: Int { totalBytesValue.load(ordering: .relaxed) }

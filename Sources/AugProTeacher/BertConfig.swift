@@ -47,9 +47,8 @@ public struct BertConfig: Sendable, Equatable {
                 if let value { return value }
                 throw fail("missing required key \"\(key)\"")
             }
-            guard !(raw is Bool), let number = raw as? NSNumber,
-                  let exact = Int(exactly: number.doubleValue), exact > 0 else {
-                throw fail("\"\(key)\" must be a positive integer, found \(raw)")
+            guard let exact = Self.integerValue(raw), exact > 0 else {
+                throw fail("\"\(key)\" must be a positive integer, found \(Self.describe(raw))")
             }
             return exact
         }
@@ -77,7 +76,9 @@ public struct BertConfig: Sendable, Equatable {
         }
         self.activation = activation
         if let eps = json["layer_norm_eps"] {
-            guard let number = eps as? NSNumber, number.doubleValue > 0 else { throw fail("\"layer_norm_eps\" must be a positive number") }
+            guard let number = eps as? NSNumber, String(cString: number.objCType) != "c", number.doubleValue > 0, number.doubleValue.isFinite else {
+                throw fail("\"layer_norm_eps\" must be a positive number, found \(Self.describe(eps))")
+            }
             layerNormEpsilon = number.floatValue
         } else {
             layerNormEpsilon = 1e-12
@@ -98,6 +99,34 @@ public struct BertConfig: Sendable, Equatable {
             labels[index] = name
         }
         return labels.compactMap { $0 }
+    }
+
+    /// A JSON number that is an integer, exactly. `JSONSerialization` gives booleans as
+    /// `NSNumber` too (and on Linux `0 is Bool` holds): booleans are told apart by their
+    /// `objCType` ("c"), integers read without a detour through `Double`.
+    static func integerValue(_ raw: Any) -> Int? {
+        guard let number = raw as? NSNumber, !(raw is String) else { return nil }
+        switch String(cString: number.objCType) {
+        case "c", "C", "B": return nil
+        case "q", "l", "i", "s": return Int(exactly: number.int64Value)
+        case "Q", "L", "I", "S": return Int(exactly: number.uint64Value)
+        default: return Int(exactly: number.doubleValue)
+        }
+    }
+
+    /// A JSON value for a message, saying what kind it is: `the string "64"`, `true (a boolean)`,
+    /// `null`, `an array`, `an object`, or the number.
+    static func describe(_ raw: Any) -> String {
+        switch raw {
+        case let text as String:
+            let shown = text.unicodeScalars.count > 40 ? String(String.UnicodeScalarView(text.unicodeScalars.prefix(40))) + "…" : text
+            return "the string \"\(shown.unicodeScalars.map { $0.value < 0x20 ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined())\""
+        case let number as NSNumber where String(cString: number.objCType) == "c": return "\(number.boolValue) (a boolean)"
+        case is NSNull: return "null"
+        case is [Any]: return "an array"
+        case is [String: Any]: return "an object"
+        default: return "\(raw)"
+        }
     }
 
     /// The width of one attention head.

@@ -54,6 +54,8 @@ public final class TeacherModel: Sendable {
             throw TeacherError.file(weightsURL.path, "missing: the teacher needs its weights as model.safetensors")
         }
         weightsFile = try SafetensorsFile(url: weightsURL)
+        try TeacherChecks.checkLayers(config, configPath: configURL.path, weights: weightsFile)
+        try TeacherChecks.requireFiniteWeights(weightsFile)
         let weights = try BertWeights(file: weightsFile, config: config)
         encoder = BertEncoder(config: config, weights: weights)
         let hiddenSize = config.hiddenSize

@@ -62,8 +62,11 @@ public struct TeacherTransform: BatchTransform {
             let results = model.predict(group.map { sequences[$0] }, logits: wantsLogits, embedding: wantsEmbedding)
             paddedTokens += group.count * (group.map { sequences[$0].inputIds.count }.max() ?? 0)
             for (position, index) in group.enumerated() {
-                output[index].teacher = targets(
-                    logits: results.logits?[position], embedding: results.embeddings?[position])
+                let logits = results.logits?[position], embedding = results.embeddings?[position]
+                if let problem = TeacherChecks.nonFiniteOutputProblem(logits: logits, embedding: embedding) {
+                    throw TeacherError("teacher: \(TeacherChecks.sampleName(batch[index])): \(problem)")
+                }
+                output[index].teacher = targets(logits: logits, embedding: embedding)
             }
         }
         statistics.record(
@@ -74,33 +77,14 @@ public struct TeacherTransform: BatchTransform {
 
     /// The configured targets from one sequence's raw head outputs.
     func targets(logits: [Float]?, embedding: [Float]?) -> TeacherTargets {
-        var targets = TeacherTargets()
-        if let logits {
-            if options.outputs.contains(.logits) { targets.logits = logits }
-            if options.outputs.contains(.probs) { targets.probs = Self.softmax(logits, temperature: options.temperature) }
-            if let k = options.topK {
-                let ranked = logits.indices.sorted { (logits[$0], -$0) > (logits[$1], -$1) }.prefix(k)
-                targets.topKIds = ranked.map { Int32($0) }
-                targets.topKLogits = ranked.map { logits[$0] }
-            }
-        }
-        if options.outputs.contains(.embedding) { targets.embedding = embedding }
-        return targets
-    }
-
-    /// `softmax(logits / temperature)`, max-subtracted, accumulated in Double.
-    static func softmax(_ logits: [Float], temperature: Float) -> [Float] {
-        let scaled = logits.map { Double($0) / Double(temperature) }
-        let largest = scaled.max() ?? 0
-        let exponentials = scaled.map { Foundation.exp($0 - largest) }
-        let total = exponentials.reduce(0, +)
-        return exponentials.map { Float($0 / total) }
+        TeacherTargetSelection(outputs: options.outputs, temperature: options.temperature, topK: options.topK)
+            .targets(logits: logits, embedding: embedding)
     }
 
     /// Checks a sample against the model's limits; errors name the sample.
     private func validated(_ sample: TokenSample) throws -> BertEncoder.Sequence {
         func fail(_ problem: String) -> TeacherError {
-            TeacherError("teacher: sample \(sample.id) (\(sample.provenance.kind.rawValue)): \(problem)")
+            TeacherError("teacher: \(TeacherChecks.sampleName(sample)): \(problem)")
         }
         let ids = sample.inputIds
         guard !ids.isEmpty else { throw fail("has no tokens") }

@@ -24,20 +24,31 @@ public final class MDSDatasetReader: Sendable {
     public let path: String
     public let index: MDSIndex
 
-    /// Reads and parses `path/index.json`.
+    /// The largest `index.json` read (a million shards' entries fit well within it).
+    public static let maximumIndexBytes = 1 << 30
+
+    /// Reads and parses `path/index.json`, and checks that every file it names is a distinct
+    /// plain file name inside the folder (no `..`, no `/`, listed once).
     public init(path: String) throws {
         self.path = path
         let indexPath = path + "/index.json"
-        guard let data = FileManager.default.contents(atPath: indexPath) else {
-            throw MDSFileError(path: indexPath, reason: "cannot read the dataset index (is this an MDS dataset folder?)")
+        let data: [UInt8]
+        do {
+            data = try DatasetFiles.read(folder: path, basename: "index.json", maxBytes: Self.maximumIndexBytes)
+        } catch {
+            let reason = error.missing ? "cannot read the dataset index (is this an MDS dataset folder?)" : error.reason
+            throw MDSFileError(path: indexPath, reason: reason)
         }
         do {
-            index = try JSONDecoder().decode(MDSIndex.self, from: data)
+            index = try JSONDecoder().decode(MDSIndex.self, from: Data(data))
         } catch {
             throw MDSFileError(path: indexPath, reason: "not a valid MDS index: \(error)")
         }
         guard index.version == 2 else {
             throw MDSFileError(path: indexPath, reason: "index version \(index.version) is not supported (expected 2)")
+        }
+        if let problem = index.problem {
+            throw MDSFileError(path: indexPath, reason: problem)
         }
     }
 
@@ -97,7 +108,9 @@ public final class MDSDatasetReader: Sendable {
                 }
             }
         }
-        let expected = Set(["index.json"] + index.shards.map(\.file.basename)).union(allowedExtraFiles)
+        // A merged dataset's shards live in subfolders: the folder holds those subfolders.
+        let listed = index.shards.map { String($0.file.basename.split(separator: "/").first ?? "") }
+        let expected = Set(["index.json"] + listed).union(allowedExtraFiles)
         let present = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         for name in present.sorted() where !expected.contains(name) {
             problems.append(MDSProblem(file: name, message: "extra file not listed in index.json"))
@@ -111,11 +124,13 @@ public final class MDSDatasetReader: Sendable {
         _ shard: MDSShardInfo, checkHashes: Bool, problems: inout [MDSProblem]
     ) -> ([UInt8], MDSShardLayout)? {
         let file = shard.file
-        guard let data = FileManager.default.contents(atPath: path + "/" + file.basename) else {
-            problems.append(MDSProblem(file: file.basename, message: "missing (listed in index.json)"))
+        let stored: [UInt8]
+        do {
+            stored = try DatasetFiles.read(folder: path, basename: file.basename, maxBytes: file.bytes)
+        } catch {
+            problems.append(MDSProblem(file: file.basename, message: error.missing ? "missing (listed in index.json)" : error.reason))
             return nil
         }
-        let stored = [UInt8](data)
         let before = problems.count
         check(stored, against: file, checkHashes: checkHashes, problems: &problems)
         var raw = stored

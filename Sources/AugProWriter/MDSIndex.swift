@@ -4,6 +4,22 @@ import AugProRuntime
 public struct MDSIndex: Sendable, Decodable, Equatable {
     public var shards: [MDSShardInfo]
     public var version: Int
+
+    /// What makes the index unsafe to follow, or nil: every file it names must be a plain,
+    /// distinct file name in the dataset folder (not `index.json`), and sizes and counts must
+    /// fit the format (a raw shard addresses its samples with u32 offsets).
+    var problem: String? {
+        let names = shards.flatMap { [$0.rawData.basename] + ($0.zipData.map { [$0.basename] } ?? []) }
+        if let problem = DatasetFiles.listProblem(names + ["index.json"]) {
+            return "shard file names: \(problem)"
+        }
+        for (position, shard) in shards.enumerated() {
+            guard shard.samples >= 0, (0...Int(UInt32.max)).contains(shard.rawData.bytes), shard.file.bytes >= 0 else {
+                return "shard \(position) (\(DatasetFiles.escaped(shard.file.basename))): samples and bytes must be non-negative and a raw shard at most \(UInt32.max) bytes"
+            }
+        }
+        return nil
+    }
 }
 
 /// One file of a shard as `index.json` records it.

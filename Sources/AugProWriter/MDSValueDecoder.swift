@@ -139,16 +139,17 @@ enum MDSValueDecoder: Sendable, Equatable {
         case .int64: return .int(Int(load(Int64.self)))
         case .uint64:
             let value = load(UInt64.self)
-            return value <= UInt64(Int.max) ? .int(Int(value)) : .double(Double(value))
+            return value <= UInt64(Int.max) ? .int(Int(value)) : .numberText(String(value))
         case .float16: return shortest(Float(Float16(bitPattern: load(UInt16.self))))
         case .float32: return shortest(Float(bitPattern: load(UInt32.self)))
-        case .float64: return .double(Double(bitPattern: load(UInt64.self)))
+        case .float64: return .float(Double(bitPattern: load(UInt64.self)))
         }
     }
 
-    /// A float as the double with the float's shortest decimal text (0.1, not 0.100000001…).
+    /// A float as the double with the float's shortest decimal text (0.1, not 0.100000001…);
+    /// NaN and ±infinity spelled as Python's `json` does (see ``JSONValue/float(_:)``).
     private static func shortest(_ value: Float) -> JSONValue {
-        .double(value.isFinite ? Double("\(value)") ?? Double(value) : Double(value))
+        .float(value.isFinite ? Double("\(value)") ?? Double(value) : Double(value))
     }
 }
 

@@ -15,6 +15,7 @@ private func writePythonJSON(_ value: JSONValue, into out: inout String) {
     case .bool(let flag): out += flag ? "true" : "false"
     case .int(let number): out += String(number)
     case .double(let number): out += pythonFloatRepr(number)
+    case .numberText(let text): out += text
     case .string(let text): writePythonString(text, into: &out)
     case .array(let elements):
         out += "["

@@ -145,7 +145,7 @@ private func plans(_ items: [MixItem]) -> [MixPlan] {
     }
 
     @Test func singletonFinalBlockIsCountedAndNotAugmented() throws {
-        let (items, stats) = try MixFixtures.plan(syntheticSamples(11), options: InterpolatorOptions(window: 5), specials: specials)
+        let (items, stats) = try MixFixtures.plan(syntheticSamples(11), options: InterpolatorOptions(perExample: 1, window: 5), specials: specials)
         #expect(stats.blocks == 3)
         #expect(stats.examplesWithoutPartner == 1)
         #expect(plans(items).count == 10)
@@ -164,7 +164,7 @@ private func plans(_ items: [MixItem]) -> [MixPlan] {
 
     @Test func exampleLambdaIsSharedAndTokenLambdaVaries() throws {
         let samples = syntheticSamples(40)
-        let example = plans(try MixFixtures.plan(samples, options: InterpolatorOptions(window: 40), specials: specials).items)
+        let example = plans(try MixFixtures.plan(samples, options: InterpolatorOptions(window: 40, granularity: .example), specials: specials).items)
         for plan in example {
             #expect(Set(plan.lambdas).count == 1)
             #expect(plan.provenance.mixLambda == plan.lambdas[0])

@@ -29,7 +29,7 @@ import Testing
 
 /// Projection of real mixes of real sentences over the real all-MiniLM-L6-v2 table.
 @Suite(.serialized) struct RealTableProjectionTests {
-    static let interpolation = InterpolatorOptions(perExample: 3, window: 32)
+    static let interpolation = InterpolatorOptions(perExample: 3, window: 32, granularity: .example)
 
     static func projector(_ metric: ProjectionMetric, fastPath: Bool, verify: Bool = false, drop: Bool = false) throws -> MixProjector {
         let corpus = try MixFixtures.corpus()

@@ -45,7 +45,11 @@ enum ReaderHarness {
 
     /// Runs `ReaderStage` → sink through `Pipeline`; throws the reader's own error on failure.
     static func read(_ options: ReaderOptions, chunkSize: Int = 1 << 20, batchSize: Int = 3) async throws -> ReaderRun {
-        let reader = try ReaderStage(options: options, chunkSize: chunkSize)
+        try await read(try ReaderStage(options: options, chunkSize: chunkSize), batchSize: batchSize)
+    }
+
+    /// Runs a configured `ReaderStage` → sink through `Pipeline`.
+    static func read(_ reader: ReaderStage, batchSize: Int = 3) async throws -> ReaderRun {
         let sink = CollectingSink()
         let pipeline = try Pipeline(nodes: [PipelineNode(source: reader), PipelineNode(sink)], channelCapacity: 2)
         let context = StageContext(seed: 1, batchSize: batchSize)

@@ -16,9 +16,9 @@ import os
 import struct
 import sys
 
-SCALARS = {"int64": "<q", "int32": "<i", "float32": "<f"}
-SIZES = {"int64": 8, "int32": 4, "float32": 4}
-ARRAY_FORMATS = {"int32": "i", "uint8": "B", "float32": "f", "int64": "q"}
+SCALARS = {"int64": "<q", "int32": "<i", "float32": "<f", "uint64": "<Q", "float64": "<d"}
+SIZES = {"int64": 8, "int32": 4, "float32": 4, "uint64": 8, "float64": 8}
+ARRAY_FORMATS = {"int32": "i", "uint8": "B", "float32": "f", "int64": "q", "uint64": "Q", "float64": "d"}
 
 
 def digest(algo, data):

@@ -1,4 +1,5 @@
 import AugProNumerics
+import AugProReader
 import Foundation
 
 /// Which input file a run reads, identified well enough to notice that it changed.
@@ -27,6 +28,7 @@ public struct InputIdentity: Sendable, Equatable, Codable {
         guard stat(path, &info) == 0 else {
             throw CheckpointError("\(path): cannot read the input file: \(String(cString: strerror(errno)))")
         }
+        if let problem = ReaderOptions.inputFileProblem(path) { throw CheckpointError("\(path): \(problem)") }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw CheckpointError("\(path): cannot open the input file")
         }
