@@ -48,9 +48,10 @@ extension TeacherOptions: StageSettings {
         settings.record(ConfigKeys.topK, topK)
         settings.record(ConfigKeys.batchSize, batchSize)
         settings.record(ConfigKeys.threads, threads)
-        settings.record(ConfigKeys.head, head)
-        settings.record(ConfigKeys.pooling, pooling)
-        settings.record(ConfigKeys.normalize, normalize)
+        // Recorded only when set, so runs without them keep their fingerprints.
+        if let head { settings.record(ConfigKeys.head, head) }
+        if let pooling { settings.record(ConfigKeys.pooling, pooling) }
+        if let normalize { settings.record(ConfigKeys.normalize, normalize) }
     }
 
     /// Loads the model, checks it against the tokenizer, and adds its output columns and its
