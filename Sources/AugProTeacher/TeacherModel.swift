@@ -27,8 +27,17 @@ public final class TeacherModel: Sendable {
     private let configURL: URL
     private let identityCache = Mutex<TeacherIdentity?>(nil)
 
-    /// Loads and validates `folder`. Throws ``TeacherError`` naming what is missing or unsupported.
-    public init(folder: URL) throws {
+    /// The precision of the encoder's Linear layers.
+    public let precision: TeacherPrecision
+    private let selfCheck = Mutex<Int8SelfCheck?>(nil)
+    /// For int8: the load-time self-check against float32 on the calibration batch.
+    public var int8Check: Int8SelfCheck? { selfCheck.withLock { $0 } }
+
+    /// Loads and validates `folder`. Throws ``TeacherError`` naming what is missing or unsupported,
+    /// or, for int8, when the quantized model misses the accuracy bound on its calibration batch
+    /// (`refusesInaccurateInt8: false` keeps such a model, for measurements only; the check's
+    /// result is still in ``int8Check``).
+    public init(folder: URL, precision: TeacherPrecision = .fp32, refusesInaccurateInt8: Bool = true) throws {
         self.folder = folder
         layout = try ModelFolder(folder: folder)
         configURL = layout.encoderFolder.appendingPathComponent("config.json")
@@ -41,7 +50,8 @@ public final class TeacherModel: Sendable {
         try TeacherChecks.checkLayers(config, configPath: configURL.path, weights: weightsFile)
         try TeacherChecks.requireFiniteWeights(weightsFile)
         let weights = try BertWeights(file: weightsFile, config: config)
-        encoder = BertEncoder(config: config, weights: weights)
+        self.precision = precision
+        encoder = BertEncoder(config: config, weights: weights, precision: precision)
         if layout.pooling == nil {
             guard config.architectures.contains("BertForSequenceClassification") else {
                 throw TeacherError.file(
@@ -54,6 +64,11 @@ public final class TeacherModel: Sendable {
             if let labels = config.id2label, labels.count != classifier.weight.shape[0] {
                 throw TeacherError.file(configURL.path, "id2label has \(labels.count) labels but the classifier has \(classifier.weight.shape[0]) outputs")
             }
+        }
+        if precision == .int8 {
+            let check = Int8SelfCheck(model: self, weights: weights)
+            selfCheck.withLock { $0 = check }
+            if refusesInaccurateInt8 { try check.enforce(folder: folder) }
         }
     }
 
@@ -98,11 +113,15 @@ public final class TeacherModel: Sendable {
     }
 
     /// Runs the encoder and the requested heads over validated sequences.
-    func predict(_ sequences: [BertEncoder.Sequence], logits: Bool, embedding: Bool) -> Outputs {
-        let states = encoder.encode(sequences)
+    func predict(_ sequences: [BertEncoder.Sequence], logits: Bool, embedding: Bool, threads: Int = 1) -> Outputs {
+        heads(encoder.encode(sequences, threads: threads), logits: logits, embedding: embedding)
+    }
+
+    /// The requested heads over encoder states.
+    func heads(_ states: BertEncoder.Output, logits: Bool, embedding: Bool) -> Outputs {
         var outputs = Outputs()
         if logits { outputs.logits = classify(states) }
-        if embedding, let pooling = layout.pooling { outputs.embeddings = pool(states, pooling) }
+        if embedding, let pooling = layout.pooling { outputs.embeddings = OperatorProfile.measure(.heads) { pool(states, pooling) } }
         return outputs
     }
 

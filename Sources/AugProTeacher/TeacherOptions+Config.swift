@@ -11,6 +11,7 @@ extension TeacherOptions: StageSettings {
         case topK = "top_k"
         case batchSize = "batch_size"
         case threads
+        case precision
     }
 
     /// The `kind` value of this sub-kind.
@@ -30,6 +31,7 @@ extension TeacherOptions: StageSettings {
         if let topK, topK < 1 { throw container.issue(.topK, "expected top_k ≥ 1 or null, got \(topK)") }
         batchSize = try container.decodeInt(.batchSize, in: 1...4096, default: 32)
         threads = try container.decodeInt(.threads, in: 1...256, default: 2)
+        precision = try container.decodeEnum(.precision, default: .fp32)
     }
 
     /// Length-sorted forward passes group sequences by batch.
@@ -43,6 +45,8 @@ extension TeacherOptions: StageSettings {
         settings.record(ConfigKeys.topK, topK)
         settings.record(ConfigKeys.batchSize, batchSize)
         settings.record(ConfigKeys.threads, threads)
+        // Recorded only when not the default, so fp32 runs keep their earlier fingerprints.
+        if precision != .fp32 { settings.record(ConfigKeys.precision, precision) }
     }
 
     /// Loads the model, checks it against the tokenizer, and adds its output columns and its
@@ -86,3 +90,5 @@ extension TeacherOptions: StageSettings {
 }
 
 extension TeacherOutput: SettingValue {}
+
+extension TeacherPrecision: SettingValue {}

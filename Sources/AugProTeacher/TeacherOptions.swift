@@ -23,12 +23,16 @@ public struct TeacherOptions: Sendable, Equatable {
     public var topK: Int?
     /// Sequences per forward pass; larger channel batches are split, sorted by length.
     public var batchSize: Int
-    /// OpenBLAS threads (process-wide).
+    /// Threads of the forward pass (each runs whole layers on chunks of sequences; OpenBLAS is
+    /// single-threaded inside them).
     public var threads: Int
+    /// The precision of the encoder's Linear layers: fp32, or int8 (dynamic quantization with a
+    /// load-time accuracy self-check).
+    public var precision: TeacherPrecision
 
     public init(
         modelPath: URL, outputs: Set<TeacherOutput> = [.logits], temperature: Float = 1.0,
-        topK: Int? = nil, batchSize: Int = 32, threads: Int = 2
+        topK: Int? = nil, batchSize: Int = 32, threads: Int = 2, precision: TeacherPrecision = .fp32
     ) {
         self.modelPath = modelPath
         self.outputs = outputs
@@ -36,6 +40,7 @@ public struct TeacherOptions: Sendable, Equatable {
         self.topK = topK
         self.batchSize = batchSize
         self.threads = threads
+        self.precision = precision
     }
 
     /// Checks the settings that do not need the model; throws naming the offending option.
