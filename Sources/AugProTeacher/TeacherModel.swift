@@ -37,11 +37,22 @@ public final class TeacherModel: Sendable {
     /// Whether the checkpoint's own `BertForSequenceClassification` head is used for logits.
     private let usesCheckpointClassifier: Bool
 
+    /// The precision of the encoder's Linear layers.
+    public let precision: TeacherPrecision
+    private let selfCheck = Mutex<Int8SelfCheck?>(nil)
+    /// For int8: the load-time self-check against float32 on the calibration batch.
+    public var int8Check: Int8SelfCheck? { selfCheck.withLock { $0 } }
+
     /// Loads and validates `folder`; with `head`, also the classifier over the pooled embedding.
     /// `pooling` / `normalize` override the folder's sentence-transformers config (defaults
     /// without one: mean, not normalised). Throws ``TeacherError`` naming what is missing or
-    /// unsupported.
-    public init(folder: URL, head headURL: URL? = nil, pooling: TeacherPooling? = nil, normalize: Bool? = nil) throws {
+    /// unsupported, or, for int8, when the quantized model misses the accuracy bound on its
+    /// calibration batch (`refusesInaccurateInt8: false` keeps such a model, for measurements
+    /// only; the check's result is still in ``int8Check``).
+    public init(
+        folder: URL, precision: TeacherPrecision = .fp32, refusesInaccurateInt8: Bool = true,
+        head headURL: URL? = nil, pooling: TeacherPooling? = nil, normalize: Bool? = nil
+    ) throws {
         self.folder = folder
         layout = try ModelFolder(folder: folder)
         let pools = layout.pooling != nil || headURL != nil || pooling != nil
@@ -57,7 +68,8 @@ public final class TeacherModel: Sendable {
         try TeacherChecks.checkLayers(config, configPath: configURL.path, weights: weightsFile)
         try TeacherChecks.requireFiniteWeights(weightsFile)
         let weights = try BertWeights(file: weightsFile, config: config)
-        encoder = BertEncoder(config: config, weights: weights)
+        self.precision = precision
+        encoder = BertEncoder(config: config, weights: weights, precision: precision)
         let hiddenSize = config.hiddenSize
         head = try headURL.map { try EmbeddingHead(url: $0, width: hiddenSize) }
         let isClassifier = config.architectures.contains("BertForSequenceClassification")
@@ -74,6 +86,11 @@ public final class TeacherModel: Sendable {
             if let labels = config.id2label, labels.count != classifier.weight.shape[0] {
                 throw TeacherError.file(configURL.path, "id2label has \(labels.count) labels but the classifier has \(classifier.weight.shape[0]) outputs")
             }
+        }
+        if precision == .int8 {
+            let check = Int8SelfCheck(model: self, weights: weights)
+            selfCheck.withLock { $0 = check }
+            if refusesInaccurateInt8 { try check.enforce(folder: folder) }
         }
     }
 
@@ -124,10 +141,15 @@ public final class TeacherModel: Sendable {
     }
 
     /// Runs the encoder and the requested heads over validated sequences.
-    func predict(_ sequences: [BertEncoder.Sequence], logits: Bool, embedding: Bool) -> Outputs {
-        let states = encoder.encode(sequences)
+    func predict(_ sequences: [BertEncoder.Sequence], logits: Bool, embedding: Bool, threads: Int = 1) -> Outputs {
+        heads(encoder.encode(sequences, threads: threads), logits: logits, embedding: embedding)
+    }
+
+    /// The requested heads over encoder states.
+    func heads(_ states: BertEncoder.Output, logits: Bool, embedding: Bool) -> Outputs {
         var outputs = Outputs()
-        let pooled = (embedding || (logits && head != nil)) ? pooling.map { pool(states, $0) } : nil
+        let pooled = (embedding || (logits && head != nil))
+            ? pooling.map { pooling in OperatorProfile.measure(.heads) { pool(states, pooling) } } : nil
         if logits { outputs.logits = head.map { $0.logits(pooled ?? []) } ?? classify(states) }
         if embedding { outputs.embeddings = pooled }
         return outputs

@@ -11,6 +11,7 @@ extension TeacherOptions: StageSettings {
         case topK = "top_k"
         case batchSize = "batch_size"
         case threads, head, pooling, normalize
+        case precision
     }
 
     /// The `kind` value of this sub-kind.
@@ -30,6 +31,7 @@ extension TeacherOptions: StageSettings {
         if let topK, topK < 1 { throw container.issue(.topK, "expected top_k ≥ 1 or null, got \(topK)") }
         batchSize = try container.decodeInt(.batchSize, in: 1...4096, default: 32)
         threads = try container.decodeInt(.threads, in: 1...256, default: 2)
+        precision = try container.decodeEnum(.precision, default: .fp32)
         head = try container.decodePathIfPresent(.head, in: decoder, mustExist: true)
         if container.contains(.pooling) {
             pooling = try container.decodeEnum(.pooling, default: .mean)
@@ -52,6 +54,8 @@ extension TeacherOptions: StageSettings {
         if let head { settings.record(ConfigKeys.head, head) }
         if let pooling { settings.record(ConfigKeys.pooling, pooling) }
         if let normalize { settings.record(ConfigKeys.normalize, normalize) }
+        // Recorded only when not the default, so fp32 runs keep their earlier fingerprints.
+        if precision != .fp32 { settings.record(ConfigKeys.precision, precision) }
     }
 
     /// Loads the model, checks it against the tokenizer, and adds its output columns and its
@@ -97,3 +101,4 @@ extension TeacherOptions: StageSettings {
 
 extension TeacherOutput: SettingValue {}
 extension TeacherPooling: SettingValue {}
+extension TeacherPrecision: SettingValue {}

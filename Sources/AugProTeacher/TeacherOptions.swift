@@ -33,8 +33,12 @@ public struct TeacherOptions: Sendable, Equatable {
     public var topK: Int?
     /// Sequences per forward pass; larger channel batches are split, sorted by length.
     public var batchSize: Int
-    /// OpenBLAS threads (process-wide).
+    /// Threads of the forward pass (each runs whole layers on chunks of sequences; OpenBLAS is
+    /// single-threaded inside them).
     public var threads: Int
+    /// The precision of the encoder's Linear layers: fp32, or int8 (dynamic quantization with a
+    /// load-time accuracy self-check).
+    public var precision: TeacherPrecision
     /// A linear classifier head (`weight` [C, D], `bias` [C]) applied to the pooled embedding:
     /// gives a sentence encoder `logits`, `probs` and `top_k` (`head:`).
     public var head: URL?
@@ -47,7 +51,7 @@ public struct TeacherOptions: Sendable, Equatable {
 
     public init(
         modelPath: URL, outputs: Set<TeacherOutput> = [.logits], temperature: Float = 1.0,
-        topK: Int? = nil, batchSize: Int = 32, threads: Int = 2,
+        topK: Int? = nil, batchSize: Int = 32, threads: Int = 2, precision: TeacherPrecision = .fp32,
         head: URL? = nil, pooling: TeacherPooling? = nil, normalize: Bool? = nil
     ) {
         self.modelPath = modelPath
@@ -56,6 +60,7 @@ public struct TeacherOptions: Sendable, Equatable {
         self.topK = topK
         self.batchSize = batchSize
         self.threads = threads
+        self.precision = precision
         self.head = head
         self.pooling = pooling
         self.normalize = normalize
