@@ -74,3 +74,12 @@ bench: deps
 
 clean:
 	rm -rf .build out
+
+## Run report (report.html): its test renders the page in headless Chromium (Debian `chromium`).
+.PHONY: report-browser
+report-browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing chromium"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: report-browser

@@ -7,7 +7,7 @@ struct AugProCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "augpro",
         abstract: "Precompute AugPro-augmented, teacher-labelled training corpora as MosaicML MDS shards.",
-        subcommands: [RunCommand.self, ValidateCommand.self, InspectCommand.self, VerifyCommand.self])
+        subcommands: [RunCommand.self, ValidateCommand.self, InspectCommand.self, VerifyCommand.self, ReportCommand.self])
 }
 
 /// Prints one clear line to standard error and exits non-zero.

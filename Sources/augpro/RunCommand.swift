@@ -83,6 +83,7 @@ struct RunCommand: AsyncParsableCommand {
         switch result {
         case .success(let summary):
             printSummary(summary)
+            ReportCommand.writeAfterRun(summary.outputDirectory)
         case .failure(let error):
             if let signal = signals.received {
                 fail("interrupted by \(signal == SIGINT ? "SIGINT" : "SIGTERM"); committed shards and checkpoint.json are intact, no partial file is left; \(resumeHint)", code: 128 + signal)

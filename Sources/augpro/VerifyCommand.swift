@@ -30,7 +30,7 @@ struct VerifyCommand: ParsableCommand {
             fail("\(directory): unfinished run: \(checkpoint.shards.count) shards (\(checkpoint.committedSamples) samples) committed and verified, no index.json yet; continue it with `augpro run PIPELINE --resume`")
         }
         var problems = MDSDatasetReader.verify(
-            path: directory, allowedExtraFiles: ["report.json", "rejects.jsonl", RunCheckpoint.fileName])
+            path: directory, allowedExtraFiles: ["report.json", "report.html", "rejects.jsonl", RunCheckpoint.fileName])
         if let checkpoint, problems.isEmpty, let reader = try? MDSDatasetReader(path: directory) {
             let listed = reader.index.shards.map { $0.zipData?.basename ?? $0.rawData.basename }
             if listed != checkpoint.shards.map(\.basename) || reader.sampleCount != checkpoint.committedSamples {

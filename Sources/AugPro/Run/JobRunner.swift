@@ -35,7 +35,7 @@ public struct JobRunner: Sendable {
     }
 
     /// Files of a dataset folder that a new run replaces (`--overwrite`) or refuses to touch.
-    static let datasetFilePrefixes = ["index.json", "shard.", "report.json", "rejects.jsonl", ".tmp-", RunCheckpoint.fileName]
+    static let datasetFilePrefixes = ["index.json", "shard.", "report.json", "report.html", "rejects.jsonl", ".tmp-", RunCheckpoint.fileName]
 
     /// Refuses a non-empty output folder unless `overwrite`; with it, removes the previous
     /// dataset's files (and only those).
