@@ -75,6 +75,34 @@ bench: deps
 clean:
 	rm -rf .build out
 
+## ── distill: Python package and distillation benchmark (issue 10) ─────────────────────────────
+## `make bench-distill` builds a separate venv with CPU torch (from /opt/wheels when present) and
+## the python/ package, installs Debian's wordnet-base (the labelled corpus), and runs
+## examples/distill/run_benchmark.py; results go to examples/distill/results/ and BENCHMARKS.md.
+DISTILL_VENV  := .venv-distill
+DISTILL_PY    := $(DISTILL_VENV)/bin/python
+DISTILL_STAMP := $(DISTILL_VENV)/.augpro-$(shell cat examples/distill/requirements.txt python/pyproject.toml 2>/dev/null | cksum | cut -d' ' -f1)
+WORDNET_DATA  := /usr/share/wordnet/data.noun
+
+.PHONY: distill-venv wordnet bench-distill
+
+distill-venv: $(DISTILL_STAMP)
+
+$(DISTILL_STAMP): examples/distill/requirements.txt python/pyproject.toml
+	@[ -x $(DISTILL_PY) ] || $(PYTHON) -m venv $(DISTILL_VENV)
+	$(DISTILL_PY) -m pip install -q --disable-pip-version-check -r examples/distill/requirements.txt
+	$(DISTILL_PY) -m pip install -q --disable-pip-version-check --no-deps ./python
+	@rm -f $(DISTILL_VENV)/.augpro-*
+	@touch $@
+
+wordnet: $(WORDNET_DATA)
+
+$(WORDNET_DATA):
+	$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wordnet-base >/dev/null
+
+bench-distill: deps build-release distill-venv wordnet
+	$(DISTILL_PY) examples/distill/run_benchmark.py --augpro "$$($(SWIFT) build -c release --show-bin-path)/augpro"
+
 ## Run report (report.html): its test renders the page in headless Chromium (Debian `chromium`).
 .PHONY: report-browser
 report-browser:

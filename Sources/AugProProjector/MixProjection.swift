@@ -2,7 +2,7 @@ import AugProRecords
 
 extension MixProjector {
     /// The projected token sequence of every plan, in order.
-    func project(_ plans: [MixPlan], counts: inout ProjectorStatistics) -> [[Int32]] {
+    func project(_ plans: [MixPlan], counts: inout ProjectorStatistics) throws -> [[Int32]] {
         var positions: [(plan: Int, position: Int)] = []
         for (planIndex, plan) in plans.enumerated() {
             for position in plan.fixed.indices where !plan.fixed[position] { positions.append((planIndex, position)) }
@@ -19,8 +19,8 @@ extension MixProjector {
                 for i in 0..<d { q[i] = lambda * a[i] + (1 - lambda) * b[i] }
             }
         }
-        let chosen = queries.withUnsafeBufferPointer { queries in
-            choose(queries: queries.baseAddress!, positions: positions, plans: plans, counts: &counts)
+        let chosen = try queries.withUnsafeBufferPointer { queries in
+            try choose(queries: queries.baseAddress!, positions: positions, plans: plans, counts: &counts)
         }
         var results = plans.map(\.tokensA)
         for (row, entry) in positions.enumerated() {
@@ -41,11 +41,12 @@ extension MixProjector {
         return results
     }
 
-    /// The chosen token per query row: fast path where certified, brute force elsewhere.
+    /// The chosen token per query row: fast path where certified, brute force elsewhere. With
+    /// `verify`, a fast-path choice that brute force beats by more than a float near-tie fails.
     private func choose(
         queries: UnsafePointer<Float>, positions: [(plan: Int, position: Int)], plans: [MixPlan],
         counts: inout ProjectorStatistics
-    ) -> [Int32] {
+    ) throws -> [Int32] {
         let d = scorer.table.dimension
         guard let topK else {
             return scorer.nearest(queries: queries, rows: positions.count).ids
@@ -81,9 +82,13 @@ extension MixProjector {
                 if chosen[row] != brute[index] {
                     counts.verificationDifferences += 1
                     let query = queries + row * d
-                    if relativeGap(query: query, chosen[row], brute[index]) < MixProjector.nearTieTolerance {
-                        counts.verificationNearTies += 1
+                    let gap = relativeGap(query: query, chosen[row], brute[index])
+                    guard gap < MixProjector.nearTieTolerance else {
+                        let provenance = plans[positions[row].plan].provenance
+                        throw ProjectorError(
+                            "verify: example \(provenance.sourceA) (augmentation #\(provenance.augmentationIndex)), position \(positions[row].position): the fast path chose token \(chosen[row]) but brute force finds \(brute[index]), better by a relative score gap of \(gap) (near-ties are below \(MixProjector.nearTieTolerance)); the top-K lists are wrong: delete the cache in \(options.resolvedCacheDirectory.path) and run again")
                     }
+                    counts.verificationNearTies += 1
                 }
             } else {
                 chosen[row] = brute[index]

@@ -29,6 +29,8 @@ public final class MixProjector: BatchTransform {
     /// Whether the top-K lists came from the cache, and the seconds spent loading or building them.
     public let topKFromCache: Bool
     public let topKSeconds: Double
+    /// Why a cache file found under the key was rebuilt instead of used, if one was.
+    public let topKRejectedCache: String?
     private let statistics = Mutex(ProjectorStatistics())
 
     public var name: String { "projector" }
@@ -53,10 +55,12 @@ public final class MixProjector: BatchTransform {
             topK = loaded.table
             topKFromCache = loaded.fromCache
             topKSeconds = loaded.seconds
+            topKRejectedCache = loaded.rejectedCache
         } else {
             topK = nil
             topKFromCache = false
             topKSeconds = 0
+            topKRejectedCache = nil
         }
     }
 
@@ -78,7 +82,7 @@ public final class MixProjector: BatchTransform {
         var counts = ProjectorStatistics()
         let plans: [MixPlan] = batch.compactMap { if case .mix(let plan) = $0 { plan } else { nil } }
         try plans.forEach(validate)
-        let projected = project(plans, counts: &counts)
+        let projected = try project(plans, counts: &counts)
         var output: [TokenSample] = []
         output.reserveCapacity(batch.count)
         var earlier: [Int64: [[Int32]]] = [:]
@@ -124,6 +128,7 @@ public final class MixProjector: BatchTransform {
         details["top_k"] = .int(topK?.k ?? 0)
         details["top_k_from_cache"] = .bool(topKFromCache)
         details["top_k_seconds"] = .double(topKSeconds)
+        if let topKRejectedCache { details["top_k_cache_rejected"] = .string(topKRejectedCache) }
         details["candidate_tokens"] = .int(scorer.allowedCount)
         return details
     }

@@ -5,7 +5,8 @@ import Foundation
 /// query E[x] (see ``TokenScorer``), sorted by score descending then id ascending.
 ///
 /// Built in one V×V blocked `sgemm` pass and cached on disk under a key hashing the table
-/// bytes, metric, K and the excluded ids, so a later run with the same inputs loads it.
+/// bytes, metric, K and the excluded ids, so a later run with the same inputs loads it. The
+/// file repeats the key and carries a checksum of its content (see ``loadOrBuild(scorer:k:excluded:directory:)``).
 public struct TopKTable: Sendable {
     public let vocabularySize: Int
     public let k: Int
@@ -14,7 +15,7 @@ public struct TopKTable: Sendable {
     public let scores: [Float]
 
     static let magic: [UInt8] = Array("AUGPROTK".utf8)
-    static let formatVersion: UInt64 = 1
+    static let formatVersion: UInt64 = 2
 
     /// Builds the table with `scorer` (no cache).
     public init(building scorer: TokenScorer, k requested: Int) {
@@ -67,55 +68,136 @@ public struct TopKTable: Sendable {
         return "topk-\(scorer.metric.rawValue)-k\(k)-\(hexString(digest.finalize()))"
     }
 
+    /// What ``loadOrBuild(scorer:k:excluded:directory:)`` did.
+    public struct Loaded: Sendable {
+        public var table: TopKTable
+        /// Whether the lists came from the cache file.
+        public var fromCache: Bool
+        /// Seconds spent loading or building.
+        public var seconds: Double
+        /// Why a cache file present under the key was not used (then rebuilt and replaced).
+        public var rejectedCache: String?
+    }
+
     /// Loads the cached table for this key from `directory`, or builds and caches it.
-    /// An unreadable or mismatched cache file is rebuilt; a failure to write it is ignored.
+    ///
+    /// A cache file is used only when it is bound to this table and to its own content: its
+    /// header repeats the full cache key (the table's content hash, metric, K, excluded ids),
+    /// an XXH64 checksum covers every byte before it, every row lists distinct allowed ids with
+    /// non-increasing scores, and the scores of a sample of rows match direct dot products.
+    /// Anything else is rebuilt (the reason is returned for the report); a failure to write the
+    /// cache is ignored.
     public static func loadOrBuild(
         scorer: TokenScorer, k requested: Int, excluded: [Bool], directory: URL
-    ) -> (table: TopKTable, fromCache: Bool, seconds: Double) {
+    ) -> Loaded {
         let k = max(1, min(requested, scorer.allowedCount))
-        let file = directory.appendingPathComponent(cacheKey(scorer: scorer, k: k, excluded: excluded) + ".bin")
+        let key = cacheKey(scorer: scorer, k: k, excluded: excluded)
+        let file = directory.appendingPathComponent(key + ".bin")
         let clock = ContinuousClock()
         let start = clock.now
-        if let cached = read(file, vocabularySize: scorer.table.vocabularySize, k: k) {
-            return (cached, true, seconds(clock.now - start))
+        var rejected: String?
+        if FileManager.default.fileExists(atPath: file.path) {
+            switch read(file, key: key, scorer: scorer, k: k, excluded: excluded) {
+            case .success(let cached):
+                return Loaded(table: cached, fromCache: true, seconds: seconds(clock.now - start))
+            case .failure(let problem):
+                rejected = "\(file.path): \(problem.reason)"
+            }
         }
         let built = TopKTable(building: scorer, k: k)
-        built.write(to: file)
-        return (built, false, seconds(clock.now - start))
+        built.write(to: file, key: key)
+        return Loaded(table: built, fromCache: false, seconds: seconds(clock.now - start), rejectedCache: rejected)
     }
 
     private static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 
-    private static func read(_ file: URL, vocabularySize: Int, k: Int) -> TopKTable? {
-        guard let data = try? Data(contentsOf: file, options: .alwaysMapped) else { return nil }
+    /// Why a cache file was not used.
+    struct CacheProblem: Error {
+        var reason: String
+    }
+
+    /// Layout (little-endian): magic, format version, V, K, key length, key bytes, V·K Int32 ids,
+    /// V·K Float32 scores, then the XXH64 (canonical bytes) of all the preceding bytes.
+    private static func read(_ file: URL, key: String, scorer: TokenScorer, k: Int, excluded: [Bool]) -> Result<TopKTable, CacheProblem> {
+        let vocabularySize = scorer.table.vocabularySize
+        guard let data = try? Data(contentsOf: file, options: .alwaysMapped) else { return .failure(CacheProblem(reason: "unreadable")) }
+        let keyBytes = Array(key.utf8)
         let count = vocabularySize * k
-        let headerSize = magic.count + 3 * 8
-        guard data.count == headerSize + count * 8, Array(data.prefix(magic.count)) == magic else { return nil }
-        return data.withUnsafeBytes { raw -> TopKTable? in
-            let fields = (0..<3).map { raw.loadUnaligned(fromByteOffset: magic.count + $0 * 8, as: UInt64.self) }
-            guard fields == [formatVersion, UInt64(vocabularySize), UInt64(k)] else { return nil }
+        let headerSize = magic.count + 4 * 8 + keyBytes.count
+        let expectedSize = headerSize + count * 8 + 8
+        guard data.count == expectedSize, Array(data.prefix(magic.count)) == magic else {
+            return .failure(CacheProblem(reason: "not a top-K cache of this shape (\(data.count) bytes, expected \(expectedSize))"))
+        }
+        return data.withUnsafeBytes { raw -> Result<TopKTable, CacheProblem> in
+            func field(_ index: Int) -> UInt64 { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: magic.count + index * 8, as: UInt64.self)) }
+            guard (0..<4).map(field) == [formatVersion, UInt64(vocabularySize), UInt64(k), UInt64(keyBytes.count)],
+                  keyBytes.elementsEqual(raw[(magic.count + 32)..<headerSize])
+            else { return .failure(CacheProblem(reason: "written for another table, metric, K or exclusion list (its key differs)")) }
+            var digest = XXH64()
+            digest.update(UnsafeRawBufferPointer(rebasing: raw[0..<(expectedSize - 8)]))
+            guard digest.finalize().elementsEqual(raw[(expectedSize - 8)..<expectedSize]) else {
+                return .failure(CacheProblem(reason: "its checksum does not match its content (damaged or edited)"))
+            }
             let ids = [Int32](unsafeUninitializedCapacity: count) { buffer, initialized in
-                for index in 0..<count { buffer[index] = raw.loadUnaligned(fromByteOffset: headerSize + index * 4, as: Int32.self) }
+                for index in 0..<count { buffer[index] = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: headerSize + index * 4, as: Int32.self)) }
                 initialized = count
             }
             let scores = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                for index in 0..<count { buffer[index] = raw.loadUnaligned(fromByteOffset: headerSize + count * 4 + index * 4, as: Float.self) }
+                for index in 0..<count {
+                    buffer[index] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: headerSize + count * 4 + index * 4, as: UInt32.self)))
+                }
                 initialized = count
             }
-            guard ids.allSatisfy({ $0 >= 0 && Int($0) < vocabularySize }) else { return nil }
-            return TopKTable(vocabularySize: vocabularySize, k: k, ids: ids, scores: scores)
+            let table = TopKTable(vocabularySize: vocabularySize, k: k, ids: ids, scores: scores)
+            if let problem = table.contentProblem(scorer: scorer, excluded: excluded) { return .failure(CacheProblem(reason: problem)) }
+            return .success(table)
         }
     }
 
-    private func write(to file: URL) {
+    /// Rows that are not distinct allowed ids in score order, or scores that are not what the
+    /// table gives for a sample of rows (every `V / 64`-th, checked against direct dot products).
+    func contentProblem(scorer: TokenScorer, excluded: [Bool]) -> String? {
+        // The last row that listed each id: a repeat within a row is seen in one pass.
+        var listedIn = [Int](repeating: -1, count: vocabularySize)
+        for row in 0..<vocabularySize {
+            let slots = (row * k)..<((row + 1) * k)
+            for slot in slots {
+                let id = ids[slot]
+                guard id >= 0, Int(id) < vocabularySize, !excluded[Int(id)], listedIn[Int(id)] != row else {
+                    return "row \(row) lists id \(id), which is outside the vocabulary, excluded or repeated"
+                }
+                listedIn[Int(id)] = row
+                guard scores[slot].isFinite, slot == slots.lowerBound || scores[slot] <= scores[slot - 1] else {
+                    return "row \(row) has scores out of order or non-finite"
+                }
+            }
+        }
+        for row in stride(from: 0, to: vocabularySize, by: max(1, vocabularySize / 64)) {
+            for slot in (row * k)..<((row + 1) * k) {
+                let direct = scorer.score(scorer.table.row(row), token: Int(ids[slot]))
+                let scale = max(1, abs(direct), abs(scores[slot]))
+                guard abs(direct - scores[slot]) <= 1e-3 * scale else {
+                    return "row \(row) records score \(scores[slot]) for token \(ids[slot]), the table gives \(direct)"
+                }
+            }
+        }
+        return nil
+    }
+
+    private func write(to file: URL, key: String) {
         var data = Data(TopKTable.magic)
-        for field in [TopKTable.formatVersion, UInt64(vocabularySize), UInt64(k)] {
+        let keyBytes = Array(key.utf8)
+        for field in [TopKTable.formatVersion, UInt64(vocabularySize), UInt64(k), UInt64(keyBytes.count)] {
             withUnsafeBytes(of: field.littleEndian) { data.append(contentsOf: $0) }
         }
-        ids.withUnsafeBytes { data.append(contentsOf: $0) }
-        scores.withUnsafeBytes { data.append(contentsOf: $0) }
+        data.append(contentsOf: keyBytes)
+        for id in ids { withUnsafeBytes(of: id.littleEndian) { data.append(contentsOf: $0) } }
+        for score in scores { withUnsafeBytes(of: score.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+        var digest = XXH64()
+        data.withUnsafeBytes { digest.update($0) }
+        data.append(contentsOf: digest.finalize())
         let directory = file.deletingLastPathComponent()
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try? data.write(to: file, options: .atomic)

@@ -8,14 +8,19 @@ import Darwin
 /// shard lists): the name must be a plain file name inside the folder, and the file a regular
 /// file there (not a symbolic link, FIFO or device), read only up to the size it is meant to have.
 public enum DatasetFiles {
-    /// Why `name` cannot name a file inside the dataset folder, or nil when it can: not empty,
-    /// no `/`, not `.` or `..`, no NUL or other control character.
+    /// Why `name` cannot name a file inside the dataset folder, or nil when it can: a plain file
+    /// name, or (a merged dataset) a relative path of plain names into a subfolder. Each part is
+    /// not empty, not `.` or `..`, without NUL or other control characters; no leading `/`.
     public static func basenameProblem(_ name: String) -> String? {
         if name.isEmpty { return "an empty file name" }
-        if name == "." || name == ".." { return "\"\(name)\" is not a file name" }
-        if name.contains("/") { return "\"\(escaped(name))\" is a path, not a file name in the dataset folder" }
+        if name.hasPrefix("/") { return "\"\(escaped(name))\" is an absolute path, not a file in the dataset folder" }
         if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             return "\"\(escaped(name))\" contains a control character"
+        }
+        for part in name.split(separator: "/", omittingEmptySubsequences: false) {
+            if part.isEmpty || part == "." || part == ".." {
+                return "\"\(escaped(name))\" is not a file name inside the dataset folder"
+            }
         }
         return nil
     }
@@ -34,8 +39,7 @@ public enum DatasetFiles {
     /// (not a symbolic link). Opening never blocks (a FIFO is refused, not waited on).
     public static func read(folder: String, basename: String, maxBytes: Int) throws(DatasetFileError) -> [UInt8] {
         if let problem = basenameProblem(basename) { throw DatasetFileError(basename: basename, reason: problem, missing: false) }
-        let path = folder + "/" + basename
-        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        let descriptor = openBeneath(folder: folder, relativePath: basename)
         guard descriptor >= 0 else {
             let code = errno
             switch code {
@@ -67,6 +71,34 @@ public enum DatasetFiles {
             filled += count
         }
         return bytes
+    }
+
+    /// Opens `relativePath` under `folder` one component at a time, never following a symbolic
+    /// link (so no name can lead outside the folder); -1 with `errno` set on failure.
+    private static func openBeneath(folder: String, relativePath: String) -> Int32 {
+        var directory = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directory >= 0 else { return -1 }
+        let parts = relativePath.split(separator: "/").map(String.init)
+        for part in parts.dropLast() {
+            let next = openat(directory, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            var code = errno
+            var status = stat()
+            if next < 0, code == ENOTDIR, fstatat(directory, part, &status, AT_SYMLINK_NOFOLLOW) == 0,
+               (status.st_mode & S_IFMT) == S_IFLNK {
+                code = ELOOP
+            }
+            close(directory)
+            guard next >= 0 else {
+                errno = code
+                return -1
+            }
+            directory = next
+        }
+        let descriptor = openat(directory, parts.last!, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        let code = errno
+        close(directory)
+        errno = code
+        return descriptor
     }
 
     /// `text` with control characters escaped and cut to 120 characters, for messages.

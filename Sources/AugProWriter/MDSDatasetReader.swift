@@ -108,7 +108,9 @@ public final class MDSDatasetReader: Sendable {
                 }
             }
         }
-        let expected = Set(["index.json"] + index.shards.map(\.file.basename)).union(allowedExtraFiles)
+        // A merged dataset's shards live in subfolders: the folder holds those subfolders.
+        let listed = index.shards.map { String($0.file.basename.split(separator: "/").first ?? "") }
+        let expected = Set(["index.json"] + listed).union(allowedExtraFiles)
         let present = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         for name in present.sorted() where !expected.contains(name) {
             problems.append(MDSProblem(file: name, message: "extra file not listed in index.json"))

@@ -2,8 +2,8 @@
 
 Usage: report_numbers.py DIR  →  one JSON object on stdout.
 
-Samples are decoded by the from-the-spec MDS reader (Tests/AugProWriterTests/mds_reader.py);
-the statistics use numpy. Definitions (as the report states them): an augmentation's dominant
+Samples are decoded by the project's Python reader package (python/, `augpro.AugProDataset`,
+written from the MDS spec, hashes verified); the statistics use numpy. Definitions (as the report states them): an augmentation's dominant
 source is source_a when mix_lambda >= 0.5, else source_b; changed positions compare index by
 index and count length differences; confidence/entropy come from softmax(teacher_logits)
 (temperature 1), else teacher_probs; cosine is clipped to [-1, 1].
@@ -17,16 +17,17 @@ import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "AugProWriterTests"))
-import mds_reader  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+from augpro import AugProDataset  # noqa: E402
+
+
+def plain(value):
+    return value.tolist() if isinstance(value, np.ndarray) else value.item() if isinstance(value, np.generic) else value
 
 
 def samples(folder):
-    with open(os.path.join(folder, "index.json")) as handle:
-        index = json.load(handle)
-    for shard in index["shards"]:
-        for _, sample in mds_reader.read_shard(folder, shard):
-            yield sample
+    for sample in AugProDataset(folder, verify=True):
+        yield {name: plain(value) for name, value in sample.items()}
 
 
 def distribution(sample):
