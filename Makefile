@@ -103,6 +103,29 @@ $(WORDNET_DATA):
 bench-distill: deps build-release distill-venv wordnet
 	$(DISTILL_PY) examples/distill/run_benchmark.py --augpro "$$($(SWIFT) build -c release --show-bin-path)/augpro"
 
+## Remote teacher (issue 12): a real Triton Inference Server (bundled in the nvidia-pytriton wheel)
+## and MLServer, each in its own venv, for the open-inference tests and benchmark. When a wheel
+## cannot be installed, its venv gets an UNAVAILABLE file and the tests that need it skip loudly.
+TRITON_VENV   := .venv-triton
+MLSERVER_VENV := .venv-mlserver
+
+.PHONY: remote-servers
+remote-servers: $(TRITON_VENV)/.augpro-ready $(MLSERVER_VENV)/.augpro-ready
+
+$(TRITON_VENV)/.augpro-ready:
+	@[ -x $(TRITON_VENV)/bin/python ] || $(PYTHON) -m venv $(TRITON_VENV)
+	@rm -f $(TRITON_VENV)/UNAVAILABLE
+	@if $(TRITON_VENV)/bin/python -m pip install -q --disable-pip-version-check nvidia-pytriton==0.7.0 safetensors==0.8.0; \
+	then touch $@; else echo "pip could not install nvidia-pytriton==0.7.0" > $(TRITON_VENV)/UNAVAILABLE; fi
+
+$(MLSERVER_VENV)/.augpro-ready:
+	@[ -x $(MLSERVER_VENV)/bin/python ] || $(PYTHON) -m venv $(MLSERVER_VENV)
+	@rm -f $(MLSERVER_VENV)/UNAVAILABLE
+	@if $(MLSERVER_VENV)/bin/python -m pip install -q --disable-pip-version-check mlserver==1.7.1 safetensors==0.8.0; \
+	then touch $@; else echo "pip could not install mlserver==1.7.1" > $(MLSERVER_VENV)/UNAVAILABLE; fi
+
+test: remote-servers
+
 ## Run report (report.html): its test renders the page in headless Chromium (Debian `chromium`).
 .PHONY: report-browser
 report-browser:

@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Thin C shims: each is imported by exactly one Swift wrapper in AugProNumerics.
@@ -43,6 +44,13 @@ let package = Package(
         .target(name: "AugProProjector", dependencies: ["AugProRuntime", "AugProRecords", "AugProNumerics"]),
         .target(name: "AugProTeacher", dependencies: ["AugProRuntime", "AugProRecords", "AugProNumerics"]),
         .target(name: "AugProWriter", dependencies: ["AugProRuntime", "AugProRecords", "AugProNumerics"]),
+        // The remote teacher: any Open Inference Protocol (KServe v2) server over HTTP.
+        .target(
+            name: "AugProRemoteTeacher",
+            dependencies: [
+                "AugProRuntime", "AugProRecords", "AugProTeacher",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]),
 
         // The run report (report.html) and readable dataset text, from the shards and report.json.
         .target(name: "AugProReport", dependencies: ["AugProRuntime", "AugProWriter", "AugProTokenizer"]),
@@ -66,6 +74,9 @@ let package = Package(
         // Benchmarks: one executable per area, each run side by side with its Python reference.
         .executableTarget(name: "bench-tokenizer", dependencies: ["AugProTokenizer", "AugProRuntime"], path: "Benchmarks/bench-tokenizer", exclude: ["hf_bench.py", "RESULTS.md"]),
         .executableTarget(name: "bench-projector", dependencies: ["AugProProjector", "AugProInterpolator", "AugProNumerics"], path: "Benchmarks/bench-projector", exclude: ["bench_numpy.py", "RESULTS.md"]),
+        .executableTarget(
+            name: "bench-remote", dependencies: ["AugProRemoteTeacher", "AugProTeacher", "AugProRecords", "AugProRuntime"],
+            path: "Benchmarks/bench-remote", exclude: ["run.sh"]),
         .executableTarget(name: "bench-teacher", dependencies: ["AugProTeacher", "AugProNumerics", "AugProRecords", "AugProRuntime"], path: "Benchmarks/bench-teacher", exclude: ["RESULTS.md"]),
 
         .target(name: "AugProTestSupport", dependencies: ["AugProRuntime"], path: "Tests/AugProTestSupport"),
@@ -87,6 +98,12 @@ let package = Package(
             name: "AugProWriterTests",
             dependencies: ["AugProTestSupport", "AugProWriter", "AugProNumerics", "AugProRuntime", "AugProRecords"],
             exclude: ["mds_reader.py", "mds_writer.py"]),
+        .testTarget(
+            name: "AugProRemoteTeacherTests",
+            dependencies: [
+                "AugProTestSupport", "AugProRemoteTeacher", "AugProTeacher", "AugProRecords", "AugProRuntime",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]),
         .testTarget(name: "AugProConfigTests", dependencies: ["AugProTestSupport", "AugPro", "AugProNumerics"]),
         .testTarget(name: "EndToEndTests", dependencies: ["AugProTestSupport", "AugPro", "AugProNumerics"], exclude: ["report_numbers.py"]),
     ]

@@ -40,15 +40,8 @@ public struct TeacherOptions: Sendable, Equatable {
 
     /// Checks the settings that do not need the model; throws naming the offending option.
     public func validate() throws {
-        guard !outputs.isEmpty else { throw TeacherError("teacher: outputs must name at least one of logits, probs, embedding") }
-        guard temperature > 0, temperature.isFinite else { throw TeacherError("teacher: temperature must be a positive number, got \(temperature)") }
+        try TeacherTargetSelection(outputs: outputs, temperature: temperature, topK: topK).validate()
         guard batchSize > 0 else { throw TeacherError("teacher: batch_size must be positive, got \(batchSize)") }
         guard threads > 0 else { throw TeacherError("teacher: threads must be positive, got \(threads)") }
-        if let topK {
-            guard topK > 0 else { throw TeacherError("teacher: top_k must be positive, got \(topK)") }
-            guard outputs.contains(.logits) || outputs.contains(.probs) else {
-                throw TeacherError("teacher: top_k needs the logits or probs output")
-            }
-        }
     }
 }

@@ -76,27 +76,8 @@ public struct TeacherTransform: BatchTransform {
 
     /// The configured targets from one sequence's raw head outputs.
     func targets(logits: [Float]?, embedding: [Float]?) -> TeacherTargets {
-        var targets = TeacherTargets()
-        if let logits {
-            if options.outputs.contains(.logits) { targets.logits = logits }
-            if options.outputs.contains(.probs) { targets.probs = Self.softmax(logits, temperature: options.temperature) }
-            if let k = options.topK {
-                let ranked = logits.indices.sorted { (logits[$0], -$0) > (logits[$1], -$1) }.prefix(k)
-                targets.topKIds = ranked.map { Int32($0) }
-                targets.topKLogits = ranked.map { logits[$0] }
-            }
-        }
-        if options.outputs.contains(.embedding) { targets.embedding = embedding }
-        return targets
-    }
-
-    /// `softmax(logits / temperature)`, max-subtracted, accumulated in Double.
-    static func softmax(_ logits: [Float], temperature: Float) -> [Float] {
-        let scaled = logits.map { Double($0) / Double(temperature) }
-        let largest = scaled.max() ?? 0
-        let exponentials = scaled.map { Foundation.exp($0 - largest) }
-        let total = exponentials.reduce(0, +)
-        return exponentials.map { Float($0 / total) }
+        TeacherTargetSelection(outputs: options.outputs, temperature: options.temperature, topK: options.topK)
+            .targets(logits: logits, embedding: embedding)
     }
 
     /// Checks a sample against the model's limits; errors name the sample.
