@@ -103,6 +103,24 @@ $(WORDNET_DATA):
 bench-distill: deps build-release distill-venv wordnet
 	$(DISTILL_PY) examples/distill/run_benchmark.py --augpro "$$($(SWIFT) build -c release --show-bin-path)/augpro"
 
+## Lint (swift-format from the toolchain, rules in .swift-format), run by `make test`. Folders and
+## files are added here once they are formatted (`swift format format -i -r PATH`); the rest of the
+## tree joins as its owners format it, so parallel work is not reformatted under anyone's feet.
+LINT_PATHS := Sources/AugProConfig Sources/AugProResume \
+	Sources/AugProReader/ReaderOptions+Config.swift Sources/AugProTokenizer/TokenizerOptions+Config.swift \
+	Sources/AugProInterpolator/InterpolatorOptions+Config.swift Sources/AugProProjector/ProjectorOptions+Config.swift \
+	Sources/AugProTeacher/TeacherOptions+Config.swift Sources/AugProWriter/WriterOptions+Config.swift \
+	Sources/AugProRecords/SpecialTokenIDs.swift Sources/AugPro/Config/StandardStages.swift \
+	Sources/AugPro/Run/Job.swift Sources/AugPro/Run/PipelineCheckpoint.swift \
+	Tests/AugProConfigTests/StageRegistryTests.swift Tests/AugProConfigTests/AssemblyTests.swift \
+	Tests/AugProWriterTests/RestartTrackerTests.swift
+
+.PHONY: lint
+lint:
+	$(SWIFT) format lint --strict --recursive $(LINT_PATHS)
+
+test: lint
+
 ## Remote teacher (issue 12): a real Triton Inference Server (bundled in the nvidia-pytriton wheel)
 ## and MLServer, each in its own venv, for the open-inference tests and benchmark. When a wheel
 ## cannot be installed, its venv gets an UNAVAILABLE file and the tests that need it skip loudly.

@@ -36,14 +36,26 @@ let package = Package(
         ),
         // The record types that flow between stages.
         .target(name: "AugProRecords"),
+        // Config decoding helpers (file:line:col errors), the stage-kind protocol and registry,
+        // and the output-settings record checkpoints are keyed by.
+        .target(name: "AugProConfig", dependencies: ["AugProRuntime", "AugProRecords"]),
 
         // Stages.
-        .target(name: "AugProReader", dependencies: ["AugProRuntime", "AugProRecords", "AugProNumerics"]),
-        .target(name: "AugProTokenizer", dependencies: ["AugProRuntime", "AugProRecords"]),
-        .target(name: "AugProInterpolator", dependencies: ["AugProRuntime", "AugProRecords"]),
-        .target(name: "AugProProjector", dependencies: ["AugProRuntime", "AugProRecords", "AugProNumerics"]),
-        .target(name: "AugProTeacher", dependencies: ["AugProRuntime", "AugProRecords", "AugProNumerics"]),
-        .target(name: "AugProWriter", dependencies: ["AugProRuntime", "AugProRecords", "AugProNumerics"]),
+        .target(name: "AugProReader", dependencies: ["AugProConfig", "AugProRuntime", "AugProRecords", "AugProNumerics"]),
+        .target(name: "AugProTokenizer", dependencies: ["AugProConfig", "AugProRuntime", "AugProRecords"]),
+        .target(name: "AugProInterpolator", dependencies: ["AugProConfig", "AugProRuntime", "AugProRecords"]),
+        .target(name: "AugProProjector", dependencies: ["AugProConfig", "AugProRuntime", "AugProRecords", "AugProNumerics"]),
+        .target(name: "AugProTeacher", dependencies: ["AugProConfig", "AugProRuntime", "AugProRecords", "AugProNumerics"]),
+        .target(name: "AugProWriter", dependencies: ["AugProConfig", "AugProRuntime", "AugProRecords", "AugProNumerics"]),
+
+        // Resume: checkpoint.json (output settings + input identity + committed shards), restart
+        // points, ordinal batching, the output folder's files. The crash-injection hook of the
+        // resume tests exists only in debug builds.
+        .target(
+            name: "AugProResume",
+            dependencies: ["AugProConfig", "AugProRuntime", "AugProRecords", "AugProNumerics", "AugProReader", "AugProWriter"],
+            swiftSettings: [.define("AUGPRO_FAULT_HOOKS", .when(configuration: .debug))]
+        ),
         // The remote teacher: any Open Inference Protocol (KServe v2) server over HTTP.
         .target(
             name: "AugProRemoteTeacher",
@@ -59,7 +71,7 @@ let package = Package(
         .target(
             name: "AugPro",
             dependencies: [
-                "AugProRuntime", "AugProRecords", "AugProNumerics",
+                "AugProConfig", "AugProResume", "AugProRuntime", "AugProRecords", "AugProNumerics",
                 "AugProReader", "AugProTokenizer", "AugProInterpolator",
                 "AugProProjector", "AugProTeacher", "AugProWriter",
                 .product(name: "Yams", package: "Yams"),
@@ -68,7 +80,7 @@ let package = Package(
         // The command-line tool.
         .executableTarget(
             name: "augpro",
-            dependencies: ["AugPro", "AugProReport", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["AugPro", "AugProResume", "AugProRuntime", "AugProReport", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         // Benchmarks: one executable per area, each run side by side with its Python reference.
@@ -99,12 +111,17 @@ let package = Package(
             dependencies: ["AugProTestSupport", "AugProWriter", "AugProNumerics", "AugProRuntime", "AugProRecords"],
             exclude: ["mds_reader.py", "mds_writer.py"]),
         .testTarget(
+            name: "AugProConfigTests",
+            dependencies: [
+                "AugProTestSupport", "AugPro", "AugProConfig", "AugProResume", "AugProNumerics", "AugProRecords", "AugProRuntime",
+                "AugProReader", "AugProWriter",
+            ]),
+        .testTarget(
             name: "AugProRemoteTeacherTests",
             dependencies: [
                 "AugProTestSupport", "AugProRemoteTeacher", "AugProTeacher", "AugProRecords", "AugProRuntime",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
-        .testTarget(name: "AugProConfigTests", dependencies: ["AugProTestSupport", "AugPro", "AugProNumerics"]),
         .testTarget(name: "EndToEndTests", dependencies: ["AugProTestSupport", "AugPro", "AugProNumerics"], exclude: ["report_numbers.py"]),
     ]
 )

@@ -77,19 +77,6 @@ public struct InterpolatorOptions: Sendable, Equatable {
     }
 }
 
-/// The special-token ids the interpolator keeps in place or pads with.
-public struct SpecialTokenIDs: Sendable, Equatable {
-    public var cls: Int32
-    public var sep: Int32
-    public var pad: Int32
-
-    public init(cls: Int32, sep: Int32, pad: Int32) {
-        self.cls = cls
-        self.sep = sep
-        self.pad = pad
-    }
-}
-
 /// An invalid `interpolator:` setting.
 public struct InterpolatorOptionsError: Error, CustomStringConvertible, Equatable {
     public var description: String

@@ -28,6 +28,12 @@ public struct ProjectorOptions: Sendable, Equatable {
     public var verifyFastPath: Bool = false
     /// Vocabulary rows per block of the brute-force product.
     public var vocabularyBlock: Int = 4096
+    /// The model folder or `.safetensors` file holding the embedding table (`embeddings`).
+    public var embeddings: URL?
+    /// The table's tensor name, when not the usual word-embedding name.
+    public var tensor: String?
+    /// Ordered workers projecting batches in parallel (does not change the output).
+    public var workers = 1
 
     public init(
         metric: ProjectionMetric = .l2, exclude: [String] = [], dropDuplicates: Bool = true,

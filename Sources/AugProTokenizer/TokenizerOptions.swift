@@ -25,6 +25,8 @@ public struct TokenizerOptions: Sendable, Equatable, Codable {
     public var truncation: TruncationStrategy
     /// Keep the raw text in each `TokenSample`.
     public var keepText: Bool
+    /// Ordered workers tokenizing batches in parallel (does not change the output).
+    public var workers = 1
 
     public init(
         vocabPath: String, lowercase: Bool? = nil, stripAccents: Bool? = nil,

@@ -1,25 +1,9 @@
+import AugProRecords
+
 /// A BERT WordPiece tokenizer that reproduces HF `tokenizers` (fast) input ids and token type
 /// ids: BertNormalizer, BertPreTokenizer, WordPiece, the `[CLS] A [SEP] B [SEP]` template and
 /// HF's truncation strategies. Immutable after loading, so one instance serves many threads.
 public final class WordPieceTokenizer: Sendable {
-    /// The ids of the special tokens the pipeline stages need.
-    public struct SpecialTokenIDs: Sendable, Equatable {
-        public let cls: Int32
-        public let sep: Int32
-        public let pad: Int32
-        public let unk: Int32
-        /// `[MASK]`, when the vocabulary has it.
-        public let mask: Int32?
-
-        public init(cls: Int32, sep: Int32, pad: Int32, unk: Int32, mask: Int32?) {
-            self.cls = cls
-            self.sep = sep
-            self.pad = pad
-            self.unk = unk
-            self.mask = mask
-        }
-    }
-
     /// One encoded input: ids with special tokens, unpadded.
     public struct Encoding: Sendable, Equatable {
         public var inputIds: [Int32]
@@ -64,13 +48,14 @@ public final class WordPieceTokenizer: Sendable {
             guard let id = ids[Array(token.utf8)] else { throw TokenizerError.missingSpecialToken(path: model.path, token: token) }
             return id
         }
+        let unk = try required(model.unkToken)
         specialTokens = SpecialTokenIDs(
             cls: try required("[CLS]"), sep: try required("[SEP]"), pad: try required("[PAD]"),
-            unk: try required(model.unkToken), mask: ids[Array("[MASK]".utf8)])
+            unk: unk, mask: ids[Array("[MASK]".utf8)])
         for token in model.addedTokens where Int(token.id) >= model.vocabulary.count || token.id < 0 {
             throw TokenizerError.invalidFile(path: model.path, expected: "added token ids inside the vocabulary, found \(token.id)")
         }
-        encoder = WordPieceEncoder(model: model, unkId: specialTokens.unk)
+        encoder = WordPieceEncoder(model: model, unkId: unk)
         addedTokens = AddedTokenMatcher(tokens: model.addedTokens)
         singleTemplate = model.singleTemplate
         pairTemplate = model.pairTemplate

@@ -57,7 +57,7 @@ struct InspectCommand: ParsableCommand {
                 print(JSONValue.object(sample).serialized(), to: &out)
             }
         } catch {
-            fail("\(error)")
+            throw CommandFailure("\(error)").reported()
         }
     }
 

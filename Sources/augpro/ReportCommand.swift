@@ -16,7 +16,7 @@ struct ReportCommand: ParsableCommand {
             let url = try RunReport.write(folder: URL(fileURLWithPath: directory).standardizedFileURL)
             print(url.path)
         } catch {
-            fail("\(error)")
+            throw CommandFailure("\(error)").reported()
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AugPro
+import AugProResume
 import AugProRuntime
 import Dispatch
 import Foundation
@@ -28,48 +29,37 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Progress display: auto (a bar on a terminal, plain lines otherwise), bar, plain or none.")
     var progress: ProgressStyle = .auto
 
+    func validate() throws {
+        guard !(resume && overwrite) else {
+            throw ValidationError("--resume and --overwrite exclude each other: pick one")
+        }
+    }
+
     func run() async throws {
-        guard !(resume && overwrite) else { fail("--resume and --overwrite exclude each other: pick one") }
-        let job: AssembledPipeline
-        let checkpoint: CheckpointSession
-        do {
-            let config = try PipelineLoader().load(options.pipelineURL, overrides: options.overrides)
-            var assembler = PipelineAssembler(
-                file: options.pipeline, outputOverride: output.map { URL(fileURLWithPath: $0) }, overwrite: overwrite || resume)
-            guard let outputFolder = (output.map { URL(fileURLWithPath: $0) } ?? config.writer?.path)?.standardizedFileURL,
-                  let inputPath = config.stages.first.flatMap({ stage -> URL? in
-                      if case .reader(let reader) = stage { return reader.path } else { return nil }
-                  })
-            else {
-                job = try assembler.assemble(config)
-                fail("\(options.pipeline): the pipeline needs a reader first and a writer last")
-            }
-            checkpoint = try CheckpointSession.open(
-                config: config, inputPath: inputPath, output: outputFolder,
-                mode: resume ? .resume : overwrite ? .overwrite : .fresh)
-            if checkpoint.isFinished {
-                print("\(outputFolder.path): the run is already complete (\(checkpoint.start.shards.count) shards, \(checkpoint.start.committedSamples) samples); nothing to resume")
-                return
-            }
-            assembler.checkpoint = checkpoint.wiring
-            job = try assembler.assemble(config)
-            try checkpoint.prepareFolder()
-        } catch {
-            fail("\(error)")
+        try await reportingFailures { try await runJob() }
+    }
+
+    private func runJob() async throws {
+        let request = JobRequest(
+            pipeline: options.pipelineURL, pipelineName: options.pipeline, overrides: options.overrides,
+            output: output.map { URL(fileURLWithPath: $0) }, mode: resume ? .resume : overwrite ? .overwrite : .fresh)
+        let job: Job
+        switch try Job.prepare(request) {
+        case .alreadyComplete(let folder, let shards, let samples):
+            print("\(folder.path): the run is already complete (\(shards) shards, \(samples) samples); nothing to resume")
+            return
+        case .ready(let ready):
+            job = ready
         }
-        if checkpoint.resumed {
-            FileHandle.standardError.write(Data(
-                "resuming: \(checkpoint.start.shards.count) shards (\(checkpoint.start.committedSamples) samples) kept, restarting at input example \(checkpoint.start.restart.ordinal)\n".utf8))
-        }
-        let runner = JobRunner(job: job, pipelineFile: options.pipelineURL, checkpoint: checkpoint)
+        if let note = job.resumeNote { FileHandle.standardError.write(Data((note + "\n").utf8)) }
         let signals = SignalTrap()
-        let display = ProgressDisplay(style: progress.resolved, counters: runner.context.progress)
-        let task = Task { try await runner.run() }
+        let display = ProgressDisplay(style: progress.resolved, counters: job.runner.context.progress)
+        let task = Task { try await job.run() }
         signals.install { signal in
             // Stop reading and let the batches in flight reach the writer (it commits any shard
             // they complete); the reader ends with an error, so nothing is finished as complete.
             // Whatever is still running after the grace period is cancelled and abandoned.
-            runner.context.requestStop()
+            job.runner.context.requestStop()
             display.note("received \(signal == SIGINT ? "SIGINT" : "SIGTERM"), stopping")
             Task {
                 try? await Task.sleep(for: .seconds(Self.drainSeconds))
@@ -86,9 +76,11 @@ struct RunCommand: AsyncParsableCommand {
             ReportCommand.writeAfterRun(summary.outputDirectory)
         case .failure(let error):
             if let signal = signals.received {
-                fail("interrupted by \(signal == SIGINT ? "SIGINT" : "SIGTERM"); committed shards and checkpoint.json are intact, no partial file is left; \(resumeHint)", code: 128 + signal)
+                throw CommandFailure(
+                    "interrupted by \(signal == SIGINT ? "SIGINT" : "SIGTERM"); committed shards and checkpoint.json are intact, no partial file is left; \(resumeHint)",
+                    exitCode: 128 + signal)
             }
-            fail("\(error)\n(the committed shards and checkpoint.json are intact: fix the cause, then \(resumeHint))")
+            throw CommandFailure("\(error)\n(the committed shards and checkpoint.json are intact: fix the cause, then \(resumeHint))")
         }
     }
 

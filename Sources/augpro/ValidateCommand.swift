@@ -11,15 +11,13 @@ struct ValidateCommand: ParsableCommand {
     @OptionGroup var options: PipelineOptions
 
     func run() throws {
-        do {
+        try reportingFailures {
             let config = try PipelineLoader().load(options.pipelineURL, overrides: options.overrides)
             let job = try PipelineAssembler(file: options.pipeline).assemble(config)
             print("\(options.pipeline): valid (seed \(config.seed), batch_size \(config.batchSize), channel_capacity \(config.channelCapacity))")
             for (index, line) in job.chain.enumerated() {
                 print("  \(index). \(line)")
             }
-        } catch {
-            fail("\(error)")
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AugPro
+import AugProResume
 import AugProWriter
 import Foundation
 
@@ -14,20 +15,19 @@ struct VerifyCommand: ParsableCommand {
     var directory: String
 
     func run() throws {
+        try reportingFailures(verify)
+    }
+
+    private func verify() throws {
         let folder = URL(fileURLWithPath: directory)
-        let checkpoint: RunCheckpoint?
-        do {
-            checkpoint = try RunCheckpoint.load(from: folder)
-        } catch {
-            fail("\(error)")
-        }
+        let checkpoint = try RunCheckpoint.load(from: folder)
         if let checkpoint, checkpoint.state == .running {
             do {
                 try CheckpointSession.verifyShards(checkpoint, in: folder)
             } catch {
-                fail("\(directory): unfinished run, and \(error)")
+                throw CommandFailure("\(directory): unfinished run, and \(error)")
             }
-            fail("\(directory): unfinished run: \(checkpoint.shards.count) shards (\(checkpoint.committedSamples) samples) committed and verified, no index.json yet; continue it with `augpro run PIPELINE --resume`")
+            throw CommandFailure("\(directory): unfinished run: \(checkpoint.shards.count) shards (\(checkpoint.committedSamples) samples) committed and verified, no index.json yet; continue it with `augpro run PIPELINE --resume`")
         }
         var problems = MDSDatasetReader.verify(
             path: directory, allowedExtraFiles: ["report.json", "report.html", "rejects.jsonl", RunCheckpoint.fileName])
@@ -43,7 +43,7 @@ struct VerifyCommand: ParsableCommand {
             for problem in problems.dropLast() {
                 FileHandle.standardError.write(Data("\(directory)/\(problem)\n".utf8))
             }
-            fail("\(directory)/\(problems.last!) (\(problems.count) problem\(problems.count == 1 ? "" : "s"))")
+            throw CommandFailure("\(directory)/\(problems.last!) (\(problems.count) problem\(problems.count == 1 ? "" : "s"))")
         }
         let reader = try MDSDatasetReader(path: directory)
         print("\(directory): ok — \(reader.index.shards.count) shards, \(reader.sampleCount) samples, hashes verified\(checkpoint == nil ? "" : ", checkpoint finished and consistent")")

@@ -1,4 +1,5 @@
 import AugPro
+import AugProResume
 import AugProTestSupport
 import Foundation
 import Testing

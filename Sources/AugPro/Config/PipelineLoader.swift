@@ -1,3 +1,4 @@
+import AugProConfig
 import Foundation
 import Yams
 
@@ -11,9 +12,12 @@ import Yams
 /// value is read as YAML (`seed=7`, `stages.writer.hashes=[sha1, xxh64]`).
 public struct PipelineLoader {
     public var environment: [String: String]
+    /// The stage kinds the file may use.
+    public var registry: StageRegistry
 
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment, registry: StageRegistry = .standard) {
         self.environment = environment
+        self.registry = registry
     }
 
     /// Loads and validates `url`. Relative paths inside resolve against the file's folder.
@@ -45,7 +49,8 @@ public struct PipelineLoader {
         }
         do {
             return try YAMLDecoder().decode(
-                PipelineConfig.self, from: root, userInfo: [.baseDirectory: baseDirectory.standardizedFileURL])
+                PipelineConfig.self, from: root,
+                userInfo: [.baseDirectory: baseDirectory.standardizedFileURL, .stageRegistry: registry])
         } catch let issue as ConfigIssue {
             throw locate(issue.codingPath, in: root, file: file, message: issue.message)
         } catch let error as DecodingError {
@@ -257,7 +262,6 @@ public struct PipelineLoader {
         case is Double.Type, is Float.Type: return "a number"
         case is [String].Type: return "a list of strings"
         case is [Double].Type: return "a list of numbers"
-        case is [StageConfig].Type: return "a list of stages"
         case is Node.Scalar.Type: return "a single value, not a list or mapping"
         case is Node.Mapping.Type: return "a mapping"
         case is Node.Sequence.Type: return "a list"

@@ -1,4 +1,5 @@
 import AugProNumerics
+import AugProResume
 import AugProRuntime
 import Foundation
 
@@ -34,31 +35,10 @@ public struct JobRunner: Sendable {
         self.checkpoint = checkpoint
     }
 
-    /// Files of a dataset folder that a new run replaces (`--overwrite`) or refuses to touch.
-    static let datasetFilePrefixes = ["index.json", "shard.", "report.json", "report.html", "rejects.jsonl", ".tmp-", RunCheckpoint.fileName]
-
     /// Refuses a non-empty output folder unless `overwrite`; with it, removes the previous
-    /// dataset's files (and only those).
+    /// dataset's files (and only those). See ``DatasetFolder/prepare(_:overwrite:)``.
     public static func prepareOutput(_ folder: URL, overwrite: Bool) throws {
-        let manager = FileManager.default
-        var isDirectory: ObjCBool = false
-        if manager.fileExists(atPath: folder.path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else {
-                throw AssemblyError("output \(folder.path) exists and is not a folder")
-            }
-            let entries = try manager.contentsOfDirectory(atPath: folder.path)
-            if !entries.isEmpty && !overwrite {
-                throw AssemblyError("output folder \(folder.path) is not empty: pass --overwrite to replace the dataset in it")
-            }
-            for entry in entries where datasetFilePrefixes.contains(where: entry.hasPrefix) {
-                try manager.removeItem(at: folder.appendingPathComponent(entry))
-            }
-        }
-        do {
-            try manager.createDirectory(at: folder, withIntermediateDirectories: true)
-        } catch {
-            throw AssemblyError("cannot create the output folder \(folder.path): \(error.localizedDescription)")
-        }
+        try DatasetFolder.prepare(folder, overwrite: overwrite)
     }
 
     /// Runs the pipeline to the end, then writes `report.json`.
@@ -89,17 +69,10 @@ public struct JobRunner: Sendable {
             "input_mb_per_second": .double(summary.seconds > 0 ? (Double(inputSize) / 1e6 / summary.seconds * 10).rounded() / 10 : 0),
             "stages": .array(summary.stages.map(\.json)),
             "models": .object(job.models),
-            "tokenizer": tokenizerPath.map(JSONValue.string) ?? .null,
+            "tokenizer": job.tokenizer.map(JSONValue.string) ?? .null,
             "resume": checkpoint?.reportJSON ?? .null,
         ])
         let url = job.outputDirectory.appendingPathComponent("report.json")
         try Data((report.serialized(pretty: true) + "\n").utf8).write(to: url, options: .atomic)
-    }
-
-    private var tokenizerPath: String? {
-        for stage in job.config.stages {
-            if case .tokenizer(let tokenizer) = stage { return tokenizer.vocab.path }
-        }
-        return nil
     }
 }

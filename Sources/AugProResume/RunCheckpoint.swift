@@ -64,7 +64,9 @@ public struct RunCheckpoint: Sendable, Equatable, Codable {
             throw CheckpointError("\(url.path): not a readable augpro checkpoint (\(error)); use --overwrite to start over")
         }
         guard checkpoint.version == currentVersion else {
-            throw CheckpointError("\(url.path): checkpoint version \(checkpoint.version) is not supported (expected \(currentVersion)); use --overwrite to start over")
+            throw CheckpointError(
+                "\(url.path): checkpoint version \(checkpoint.version) is not supported (expected \(currentVersion)); use --overwrite to start over"
+            )
         }
         return checkpoint
     }

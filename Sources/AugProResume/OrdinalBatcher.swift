@@ -52,21 +52,9 @@ public struct OrdinalBatcher<Element: Sendable>: Stage {
     }
 }
 
-extension OrdinalBatcher where Element == TokenSample {
-    /// Cuts token samples by their provenance ordinal.
+extension OrdinalBatcher where Element: OrdinalRecord {
+    /// Cuts elements by the input ordinal of the example they belong to.
     public init(batchSize: Int, granule: Int64) {
-        self.init(batchSize: batchSize, granule: granule) { $0.provenance.ordinal }
-    }
-}
-
-extension OrdinalBatcher where Element == MixItem {
-    /// Cuts mixup items by the ordinal of the example they belong to.
-    public init(batchSize: Int, granule: Int64) {
-        self.init(batchSize: batchSize, granule: granule) { item in
-            switch item {
-            case .original(let sample): sample.provenance.ordinal
-            case .mix(let plan): plan.provenance.ordinal
-            }
-        }
+        self.init(batchSize: batchSize, granule: granule) { $0.inputOrdinal }
     }
 }

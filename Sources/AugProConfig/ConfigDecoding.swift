@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// A problem in a pipeline file, located by file, line, column and key path, e.g.
 /// `quickstart.yaml:12:7: stages[1].writer.compression: expected zstd:N with N in 1...22`.
@@ -28,27 +27,32 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable {
 }
 
 /// An error thrown while decoding a config value; the loader adds file, line and column.
-struct ConfigIssue: Error {
-    var codingPath: [any CodingKey]
-    var message: String
+public struct ConfigIssue: Error {
+    public var codingPath: [any CodingKey]
+    public var message: String
+
+    public init(codingPath: [any CodingKey], message: String) {
+        self.codingPath = codingPath
+        self.message = message
+    }
 }
 
 /// A coding key for any string or index, used to see every key a mapping holds.
-struct AnyKey: CodingKey, Hashable {
-    var stringValue: String
-    var intValue: Int?
+public struct AnyKey: CodingKey, Hashable {
+    public var stringValue: String
+    public var intValue: Int?
 
-    init(stringValue: String) { self.stringValue = stringValue }
-    init(intValue: Int) {
+    public init(stringValue: String) { self.stringValue = stringValue }
+    public init(intValue: Int) {
         self.stringValue = String(intValue)
         self.intValue = intValue
     }
-    init(_ string: String) { self.stringValue = string }
+    public init(_ string: String) { self.stringValue = string }
 }
 
 extension [any CodingKey] {
     /// `stages[1].writer.compression` style rendering of a coding path.
-    var renderedPath: String {
+    public var renderedPath: String {
         var out = ""
         for key in self {
             if let index = key.intValue {
@@ -64,7 +68,7 @@ extension [any CodingKey] {
 
 extension Decoder {
     /// Throws a ``ConfigIssue`` for the first key of this mapping that is not in `allowed`.
-    func rejectUnknownKeys(_ allowed: [String]) throws {
+    public func rejectUnknownKeys(_ allowed: [String]) throws {
         let container = try self.container(keyedBy: AnyKey.self)
         for key in container.allKeys where !allowed.contains(key.stringValue) {
             throw ConfigIssue(
@@ -74,29 +78,29 @@ extension Decoder {
     }
 
     /// Throws a ``ConfigIssue`` at this value's own path.
-    func issue(_ message: String) -> ConfigIssue {
+    public func issue(_ message: String) -> ConfigIssue {
         ConfigIssue(codingPath: codingPath, message: message)
     }
 
     /// The folder relative paths in this file are resolved against.
-    var baseDirectory: URL {
+    public var baseDirectory: URL {
         userInfo[.baseDirectory] as? URL ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     }
 }
 
 extension CodingUserInfoKey {
-    static let baseDirectory = CodingUserInfoKey(rawValue: "augpro.baseDirectory")!
+    public static let baseDirectory = CodingUserInfoKey(rawValue: "augpro.baseDirectory")!
 }
 
 extension KeyedDecodingContainer {
     /// Decodes a path and resolves it against the pipeline file's folder.
-    func decodePath(_ key: Key, in decoder: Decoder, mustExist: Bool) throws -> URL {
+    public func decodePath(_ key: Key, in decoder: Decoder, mustExist: Bool) throws -> URL {
         let raw = try decode(String.self, forKey: key)
         return try resolvePath(raw, key: key, in: decoder, mustExist: mustExist)
     }
 
     /// Like ``decodePath(_:in:mustExist:)`` for an optional key.
-    func decodePathIfPresent(_ key: Key, in decoder: Decoder, mustExist: Bool) throws -> URL? {
+    public func decodePathIfPresent(_ key: Key, in decoder: Decoder, mustExist: Bool) throws -> URL? {
         guard let raw = try decodeIfPresent(String.self, forKey: key) else { return nil }
         return try resolvePath(raw, key: key, in: decoder, mustExist: mustExist)
     }
@@ -105,7 +109,8 @@ extension KeyedDecodingContainer {
         guard !raw.isEmpty else {
             throw ConfigIssue(codingPath: codingPath + [key], message: "expected a path, got an empty string")
         }
-        let url = raw.hasPrefix("/")
+        let url =
+            raw.hasPrefix("/")
             ? URL(fileURLWithPath: raw)
             : decoder.baseDirectory.appendingPathComponent(raw).standardizedFileURL
         if mustExist && !FileManager.default.fileExists(atPath: url.path) {
@@ -115,7 +120,7 @@ extension KeyedDecodingContainer {
     }
 
     /// Decodes an integer and checks it lies in `range`.
-    func decodeInt(_ key: Key, in range: ClosedRange<Int>, default value: Int) throws -> Int {
+    public func decodeInt(_ key: Key, in range: ClosedRange<Int>, default value: Int) throws -> Int {
         guard let decoded = try decodeIfPresent(Int.self, forKey: key) else { return value }
         guard range.contains(decoded) else {
             throw ConfigIssue(
@@ -126,7 +131,7 @@ extension KeyedDecodingContainer {
     }
 
     /// Decodes a string that must be one of `choices`.
-    func decodeChoice(_ key: Key, _ choices: [String], default value: String) throws -> String {
+    public func decodeChoice(_ key: Key, _ choices: [String], default value: String) throws -> String {
         guard let decoded = try decodeIfPresent(String.self, forKey: key) else { return value }
         guard choices.contains(decoded) else {
             throw ConfigIssue(
@@ -137,14 +142,14 @@ extension KeyedDecodingContainer {
     }
 
     /// Decodes a string naming one case of a stage's option enum (by its raw value).
-    func decodeEnum<Choice: RawRepresentable & CaseIterable>(_ key: Key, default value: Choice) throws -> Choice
+    public func decodeEnum<Choice: RawRepresentable & CaseIterable>(_ key: Key, default value: Choice) throws -> Choice
     where Choice.RawValue == String {
         let name = try decodeChoice(key, Choice.allCases.map(\.rawValue), default: value.rawValue)
         return Choice(rawValue: name)!
     }
 
     /// Decodes a non-empty list of option-enum cases; a bad entry is reported at its index.
-    func decodeEnumList<Choice: RawRepresentable & CaseIterable>(_ key: Key, default value: [Choice]) throws -> [Choice]
+    public func decodeEnumList<Choice: RawRepresentable & CaseIterable>(_ key: Key, default value: [Choice]) throws -> [Choice]
     where Choice.RawValue == String {
         let names = try decodeIfPresent([String].self, forKey: key) ?? value.map(\.rawValue)
         let supported = Choice.allCases.map(\.rawValue).joined(separator: ", ")
@@ -160,7 +165,7 @@ extension KeyedDecodingContainer {
     }
 
     /// An issue located at `key`.
-    func issue(_ key: Key, _ message: String) -> ConfigIssue {
+    public func issue(_ key: Key, _ message: String) -> ConfigIssue {
         ConfigIssue(codingPath: codingPath + [key], message: message)
     }
 }

@@ -1,8 +1,10 @@
+import AugProConfig
 import AugProNumerics
 import AugProRuntime
 import AugProWriter
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -30,9 +32,11 @@ public struct CheckpointWiring: Sendable {
 /// (``open(config:inputPath:output:mode:environment:)``, no side effects), cleans it
 /// (``prepareFolder()``), records every commit, and marks the run finished.
 ///
-/// Test hook: with `AUGPRO_FAULT_AFTER_SHARD_RENAME=N` in the environment the process exits
-/// with status 86 right after shard N (0-based) is renamed into place and before the checkpoint
-/// records it — the moment a crash leaves a complete shard that the checkpoint does not list.
+/// Test hook, compiled only into debug builds (`AUGPRO_FAULT_HOOKS`, set by Package.swift for
+/// the debug configuration, so a release binary ignores the variable): with
+/// `AUGPRO_FAULT_AFTER_SHARD_RENAME=N` in the environment the process exits with status 86 right
+/// after shard N (0-based) is renamed into place and before the checkpoint records it — the
+/// moment a crash leaves a complete shard that the checkpoint does not list.
 public final class CheckpointSession: Sendable {
     public let folder: URL
     public let mode: OutputMode
@@ -49,8 +53,10 @@ public final class CheckpointSession: Sendable {
     /// The exit status of the fault hook.
     public static let faultExitStatus: Int32 = 86
 
-    private init(folder: URL, mode: OutputMode, fingerprint: RunFingerprint, granule: Int64,
-                 start: RunCheckpoint, resumed: Bool, faultAfterShard: Int?) {
+    private init(
+        folder: URL, mode: OutputMode, fingerprint: RunFingerprint, granule: Int64,
+        start: RunCheckpoint, resumed: Bool, faultAfterShard: Int?
+    ) {
         self.folder = folder
         self.mode = mode
         self.fingerprint = fingerprint
@@ -61,32 +67,28 @@ public final class CheckpointSession: Sendable {
         self.faultAfterShard = faultAfterShard
     }
 
-    /// Input ordinals a restart position is rounded down to: the mixup window (the least
-    /// common multiple of several), so pairing restarts at a block boundary; without an
-    /// interpolator, the batch size, so batches regenerate whole.
-    public static func restartGranule(of config: PipelineConfig) -> Int64 {
-        func gcd(_ a: Int64, _ b: Int64) -> Int64 { b == 0 ? a : gcd(b, a % b) }
-        let windows = config.stages.compactMap { stage -> Int64? in
-            if case .interpolator(let options) = stage { return Int64(options.window) }
-            return nil
-        }
-        guard !windows.isEmpty else { return Int64(config.batchSize) }
-        return windows.reduce(1) { $0 / gcd($0, $1) * $1 }
-    }
-
     /// Checks the folder against `mode` and, to resume, the checkpoint against the current
-    /// config and input and the committed shards against their recorded hashes.
+    /// settings and input and the committed shards against their recorded hashes.
+    ///
+    /// - Parameters:
+    ///   - settings: the pipeline's output settings (``OutputSettings``): what the checkpoint
+    ///     records and a resume compares.
+    ///   - granule: input ordinals restart points are rounded down to.
     public static func open(
-        config: PipelineConfig, inputPath: URL, output: URL, mode: OutputMode,
+        settings: OutputSettings, granule: Int64, inputPath: URL, output: URL, mode: OutputMode,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> CheckpointSession {
-        let fingerprint = try RunFingerprint(config: config, inputPath: inputPath)
-        let granule = restartGranule(of: config)
+        let fingerprint = try RunFingerprint(settings: settings, inputPath: inputPath)
+        #if AUGPRO_FAULT_HOOKS
         let fault = environment[faultVariable].flatMap { Int($0) }
+        #else
+        let fault: Int? = nil
+        #endif
         let fresh = RunCheckpoint(fingerprint: fingerprint, restartGranule: granule)
         func session(_ start: RunCheckpoint, resumed: Bool = false) -> CheckpointSession {
-            CheckpointSession(folder: output, mode: mode, fingerprint: fingerprint, granule: granule,
-                              start: start, resumed: resumed, faultAfterShard: fault)
+            CheckpointSession(
+                folder: output, mode: mode, fingerprint: fingerprint, granule: granule,
+                start: start, resumed: resumed, faultAfterShard: fault)
         }
         let existing = try RunCheckpoint.load(from: output)
         switch mode {
@@ -94,17 +96,21 @@ public final class CheckpointSession: Sendable {
             return session(fresh)
         case .fresh:
             if let existing {
-                let what = existing.state == .finished
+                let what =
+                    existing.state == .finished
                     ? "a finished run's checkpoint"
                     : "an unfinished run (\(existing.shards.count) shards, \(existing.committedSamples) samples committed)"
-                throw CheckpointError("output folder \(output.path) holds \(what): pass --resume to continue it, or --overwrite to start over")
+                throw CheckpointError(
+                    "output folder \(output.path) holds \(what): pass --resume to continue it, or --overwrite to start over")
             }
             return session(fresh)
         case .resume:
             guard let existing else {
                 let leftovers = datasetFiles(in: output)
                 guard leftovers.isEmpty else {
-                    throw CheckpointError("output folder \(output.path) has no \(RunCheckpoint.fileName) to resume from but holds \(leftovers.prefix(3).joined(separator: ", ")): pass --overwrite to replace it")
+                    throw CheckpointError(
+                        "output folder \(output.path) has no \(RunCheckpoint.fileName) to resume from but holds \(leftovers.prefix(3).joined(separator: ", ")): pass --overwrite to replace it"
+                    )
                 }
                 return session(fresh)
             }
@@ -127,7 +133,8 @@ public final class CheckpointSession: Sendable {
         for shard in checkpoint.shards {
             let path = folder.appendingPathComponent(shard.basename).path
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw CheckpointError("\(path): a committed shard is missing; the run cannot be resumed (pass --overwrite to start over)")
+                throw CheckpointError(
+                    "\(path): a committed shard is missing; the run cannot be resumed (pass --overwrite to start over)")
             }
             let expected = shard.zipHashes ?? shard.rawHashes
             let bytes = [UInt8](data)
@@ -136,8 +143,13 @@ public final class CheckpointSession: Sendable {
                 DigestAlgorithm(rawValue: name).map { $0.hexDigest(of: bytes) != expected[name] } ?? false
             }
             if !sizeOK || bad != nil {
-                let reason = sizeOK ? "its \(bad!) does not match the checkpoint" : "it has \(bytes.count) bytes, not \(shard.zipBytes ?? shard.rawBytes)"
-                throw CheckpointError("\(path): a committed shard is corrupted (\(reason)); the run cannot be resumed (pass --overwrite to start over)")
+                let reason =
+                    sizeOK
+                    ? "its \(bad!) does not match the checkpoint"
+                    : "it has \(bytes.count) bytes, not \(shard.zipBytes ?? shard.rawBytes)"
+                throw CheckpointError(
+                    "\(path): a committed shard is corrupted (\(reason)); the run cannot be resumed (pass --overwrite to start over)"
+                )
             }
         }
     }
@@ -146,7 +158,7 @@ public final class CheckpointSession: Sendable {
     static func datasetFiles(in folder: URL) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         return names.filter { name in
-            JobRunner.datasetFilePrefixes.contains { name.hasPrefix($0) }
+            DatasetFolder.filePrefixes.contains { name.hasPrefix($0) }
         }.sorted()
     }
 
@@ -161,11 +173,12 @@ public final class CheckpointSession: Sendable {
                 do {
                     try FileManager.default.removeItem(at: folder.appendingPathComponent(name))
                 } catch {
-                    throw CheckpointError("\(folder.path)/\(name): cannot remove an uncommitted file: \(error.localizedDescription)")
+                    throw CheckpointError(
+                        "\(folder.path)/\(name): cannot remove an uncommitted file: \(error.localizedDescription)")
                 }
             }
         } else {
-            try JobRunner.prepareOutput(folder, overwrite: mode == .overwrite)
+            try DatasetFolder.prepare(folder, overwrite: mode == .overwrite)
         }
         try save(current.withLock { $0 })
     }
@@ -178,10 +191,15 @@ public final class CheckpointSession: Sendable {
     }
 
     func shardCommitted(_ commit: ShardCommit, restart: RestartPoint) throws {
+        #if AUGPRO_FAULT_HOOKS
         if commit.index == faultAfterShard {
-            FileHandle.standardError.write(Data("augpro: \(Self.faultVariable)=\(commit.index): exiting after the shard rename, before the checkpoint update\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "augpro: \(Self.faultVariable)=\(commit.index): exiting after the shard rename, before the checkpoint update\n"
+                        .utf8))
             _exit(Self.faultExitStatus)
         }
+        #endif
         let next = current.withLock { checkpoint -> RunCheckpoint in
             checkpoint.shards.append(commit)
             checkpoint.restart = restart
