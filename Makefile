@@ -144,6 +144,27 @@ $(MLSERVER_VENV)/.augpro-ready:
 
 test: remote-servers
 
+## perf (issue 16): a separate venv with ONNX Runtime, onnx and CPU PyTorch + transformers for
+## `bench-teacher --ort-python .venv-bench/bin/python` (torch only from the CPU wheel in /opt/wheels).
+BENCH_VENV       := .venv-bench
+BENCH_REQS       := Benchmarks/bench-teacher/requirements-bench.txt
+BENCH_VENV_STAMP := $(BENCH_VENV)/.augpro-$(shell cat $(BENCH_REQS) 2>/dev/null | cksum | cut -d' ' -f1)
+
+.PHONY: bench-venv bench-teacher
+bench-venv: $(BENCH_VENV_STAMP)
+
+$(BENCH_VENV_STAMP): $(BENCH_REQS)
+	@[ -x $(BENCH_VENV)/bin/python ] || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install -q --disable-pip-version-check --find-links /opt/wheels \
+		-r $(BENCH_REQS)
+	@rm -f $(BENCH_VENV)/.augpro-*
+	@touch $@
+
+## The teacher benchmark: augpro fp32 / int8 beside ONNX Runtime, PyTorch and numpy in one run.
+bench-teacher: deps bench-venv
+	$(SWIFT) build -c release --product bench-teacher
+	$$($(SWIFT) build -c release --show-bin-path)/bench-teacher --runs 5 --ort-python $(BENCH_VENV)/bin/python
+
 ## Run report (report.html): its test renders the page in headless Chromium (Debian `chromium`).
 .PHONY: report-browser
 report-browser:

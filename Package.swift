@@ -23,11 +23,13 @@ let package = Package(
         // Thin C shims: each is imported by exactly one Swift wrapper in AugProNumerics.
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // C kernels: int8 GEMM (portable, AVX2, AVX-512 VNNI; chosen at run time) and the teacher's row passes.
+        .target(name: "CKernels"),
 
         // Numerics and I/O primitives: zstd, BLAS, memory-mapped files, safetensors, hashes.
         .target(
             name: "AugProNumerics",
-            dependencies: ["CZstd", "CBLAS"]
+            dependencies: ["CZstd", "CBLAS", "CKernels"]
         ),
         // Bounded batch channels, stage protocol, ordered workers, cancellation, reports.
         .target(
@@ -89,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "bench-remote", dependencies: ["AugProRemoteTeacher", "AugProTeacher", "AugProRecords", "AugProRuntime"],
             path: "Benchmarks/bench-remote", exclude: ["run.sh"]),
-        .executableTarget(name: "bench-teacher", dependencies: ["AugProTeacher", "AugProNumerics", "AugProRecords", "AugProRuntime"], path: "Benchmarks/bench-teacher", exclude: ["RESULTS.md"]),
+        .executableTarget(name: "bench-teacher", dependencies: ["AugProTeacher", "AugProNumerics", "AugProRecords", "AugProRuntime"], path: "Benchmarks/bench-teacher", exclude: ["RESULTS.md", "engines.py", "requirements-bench.txt"]),
 
         .target(name: "AugProTestSupport", dependencies: ["AugProRuntime"], path: "Tests/AugProTestSupport"),
         .testTarget(name: "AugProNumericsTests", dependencies: ["AugProTestSupport", "AugProNumerics"]),

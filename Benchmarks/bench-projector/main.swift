@@ -171,7 +171,7 @@ let samples = examples.map { example in
         tokenTypeIds: (example["token_type_ids"] as! [Int]).map(UInt8.init), label: -1)
 }
 let specials = SpecialTokenIDs(cls: Int32(corpus["cls"] as! Int), sep: Int32(corpus["sep"] as! Int), pad: Int32(corpus["pad"] as! Int))
-var planner = try MixupPlanner(options: InterpolatorOptions(perExample: 8, window: 64), specials: specials, seed: 1)
+var planner = try MixupPlanner(options: InterpolatorOptions(perExample: 8, window: 64, granularity: .example), specials: specials, seed: 1)
 let items = Array((planner.add(samples) + planner.finish()).joined())
 let batches = stride(from: 0, to: items.count, by: 256).map { Array(items[$0..<min(items.count, $0 + 256)]) }
 let context = StageContext(seed: 1, batchSize: 256)

@@ -23,9 +23,9 @@ extension InterpolatorOptions: StageSettings {
         try decoder.rejectUnknownKeys(ConfigKeys.allCases.map(\.rawValue))
         let container = try decoder.container(keyedBy: ConfigKeys.self)
         self.init(
-            perExample: try container.decodeInt(.perExample, in: 1...64, default: 1),
+            perExample: try container.decodeInt(.perExample, in: 1...64, default: 2),
             window: try container.decodeInt(.window, in: 2...1_000_000, default: 1024),
-            granularity: try container.decodeEnum(.granularity, default: .example),
+            granularity: try container.decodeEnum(.granularity, default: .token),
             length: try container.decodeEnum(.length, default: .longer),
             keepOriginals: try container.decodeIfPresent(Bool.self, forKey: .keepOriginals) ?? true)
         if container.contains(.lambda) {

@@ -32,11 +32,13 @@ public enum MixLength: String, Sendable, Equatable, CaseIterable {
 /// The `interpolator:` section: mixup of each example with partners from its window.
 public struct InterpolatorOptions: Sendable, Equatable {
     /// Virtual examples per input example (`per_example`).
-    public var perExample: Int = 1
+    public var perExample: Int = 2
     /// Size of the fixed blocks of consecutive input positions partners are drawn from.
     public var window: Int = 1024
     public var lambda: LambdaDistribution = .beta(0.4)
-    public var granularity: MixGranularity = .example
+    /// One λ per position by default: one λ per pair under l2 mostly copies the dominant source
+    /// (see README, "How AugPro-Mix is computed here"); `.example` is the paper's form.
+    public var granularity: MixGranularity = .token
     public var length: MixLength = .longer
     /// Pass every original through as well (`keep_originals`).
     public var keepOriginals: Bool = true
@@ -44,8 +46,8 @@ public struct InterpolatorOptions: Sendable, Equatable {
     public var maxLength: Int? = nil
 
     public init(
-        perExample: Int = 1, window: Int = 1024, lambda: LambdaDistribution = .beta(0.4),
-        granularity: MixGranularity = .example, length: MixLength = .longer,
+        perExample: Int = 2, window: Int = 1024, lambda: LambdaDistribution = .beta(0.4),
+        granularity: MixGranularity = .token, length: MixLength = .longer,
         keepOriginals: Bool = true, maxLength: Int? = nil
     ) {
         self.perExample = perExample

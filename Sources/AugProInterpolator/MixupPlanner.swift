@@ -111,7 +111,7 @@ public struct MixupPlanner: Sendable {
             augmentationIndex: Int32(augmentation), ordinal: a.provenance.ordinal)
         return MixPlan(
             provenance: provenance, tokensA: aligned.tokensA, tokensB: aligned.tokensB, lambdas: lambdas,
-            fixed: aligned.fixed, tokenTypeIds: aligned.tokenTypeIds, originalA: a.inputIds, originalB: b.inputIds)
+            fixed: aligned.fixed, tokenTypeIds: aligned.tokenTypeIds, padded: aligned.padded, originalA: a.inputIds, originalB: b.inputIds)
     }
 
     /// λ for every aligned position: one value repeated (example granularity) or one draw per

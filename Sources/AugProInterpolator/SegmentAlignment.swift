@@ -20,6 +20,8 @@ public struct SegmentAlignment: Sendable, Equatable {
     public var tokensB: [Int32]
     public var fixed: [Bool]
     public var tokenTypeIds: [UInt8]
+    /// Which side is `[PAD]` filler at each position.
+    public var padded: [PaddedSide]
 
     /// Aligns `a` with `b` under `length`, keeping at most `maxLength` tokens.
     public init(a: [Int32], b: [Int32], specials: SpecialTokenIDs, length: MixLength, maxLength: Int?) {
@@ -48,12 +50,16 @@ public struct SegmentAlignment: Sendable, Equatable {
         tokensB = []
         fixed = []
         tokenTypeIds = []
+        padded = []
         if hasCLS { appendFixed(specials.cls, type: 0) }
         for k in 0..<segmentCount {
             let type: UInt8 = k == 0 ? 0 : 1
             for position in 0..<lengths[k] {
-                tokensA.append(parsedA.word(k, position) ?? specials.pad)
-                tokensB.append(parsedB.word(k, position) ?? specials.pad)
+                let wordA = parsedA.word(k, position)
+                let wordB = parsedB.word(k, position)
+                tokensA.append(wordA ?? specials.pad)
+                tokensB.append(wordB ?? specials.pad)
+                padded.append(wordA == nil ? .a : wordB == nil ? .b : .neither)
                 fixed.append(false)
                 tokenTypeIds.append(type)
             }
@@ -66,6 +72,7 @@ public struct SegmentAlignment: Sendable, Equatable {
         tokensB.append(token)
         fixed.append(true)
         tokenTypeIds.append(type)
+        padded.append(.neither)
     }
 }
 

@@ -13,6 +13,13 @@ import Synchronization
 /// λ·s_a(K-th) + (1−λ)·s_b(K-th); when the best listed candidate does not reach that bound the
 /// position falls back to brute force (blocked `sgemm` with a running argmax).
 ///
+/// `[PAD]` as an end: where one side of a position is padding (``MixPlan/padded``), the
+/// position ends its segment when the `[PAD]` side weighs at least ½; otherwise `[PAD]` joins
+/// the candidates with its unrestricted metric score and ends the segment when it wins. An
+/// ended segment keeps its word pieces before that position and its closing `[SEP]`; a later
+/// segment left empty is removed with its `[SEP]`. So no kept token is the neighbour of a
+/// mostly-`[PAD]` vector, whatever the metric.
+///
 /// `dropDuplicates` compares each projection with its sources and with earlier augmentations of
 /// the same example in the same batch (the interpolator keeps an example's group in one batch).
 public final class MixProjector: BatchTransform {
@@ -93,7 +100,8 @@ public final class MixProjector: BatchTransform {
                 counts.originals += 1
                 output.append(sample)
             case .mix(let plan):
-                let ids = projected[planIndex]
+                let projection = projected[planIndex]
+                let ids = projection.inputIds
                 planIndex += 1
                 counts.plans += 1
                 counts.countLambda(plan.provenance.mixLambda)
@@ -109,8 +117,10 @@ public final class MixProjector: BatchTransform {
                     earlier[plan.provenance.sourceA, default: []].append(ids)
                 }
                 counts.emittedAugmentations += 1
+                counts.countChange(min(
+                    ProjectorStatistics.editDistance(ids, plan.originalA, cap: 6), ProjectorStatistics.editDistance(ids, plan.originalB, cap: 6)))
                 output.append(TokenSample(
-                    id: plan.provenance.sourceA, inputIds: ids, tokenTypeIds: plan.tokenTypeIds, label: -1,
+                    id: plan.provenance.sourceA, inputIds: ids, tokenTypeIds: projection.tokenTypeIds, label: -1,
                     provenance: plan.provenance))
             }
         }
@@ -136,7 +146,7 @@ public final class MixProjector: BatchTransform {
     private func validate(_ plan: MixPlan) throws {
         let count = plan.tokensA.count
         guard plan.tokensB.count == count, plan.lambdas.count == count, plan.fixed.count == count,
-              plan.tokenTypeIds.count == count else {
+              plan.tokenTypeIds.count == count, plan.padded.count == count else {
             throw ProjectorError("example \(plan.provenance.sourceA): mix plan arrays differ in length")
         }
         let vocabulary = scorer.table.vocabularySize

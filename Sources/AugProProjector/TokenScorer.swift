@@ -54,6 +54,20 @@ public struct TokenScorer: Sendable {
         scale[token] * dot(q, table.row(token), table.dimension) + bias[token]
     }
 
+    /// The metric's score of `token` for `q` as if it were allowed: how `[PAD]` competes at a
+    /// padded position (−∞ under cosine for a zero row).
+    public func unrestrictedScore(_ q: UnsafePointer<Float>, token: Int) -> Float {
+        let row = table.row(token)
+        let product = dot(q, row, table.dimension)
+        switch metric {
+        case .l2: return 2 * product - dot(row, row, table.dimension)
+        case .dot: return product
+        case .cosine:
+            let norm = dot(row, row, table.dimension).squareRoot()
+            return norm > 0 ? product / norm : -.infinity
+        }
+    }
+
     /// Runs blocked `sgemm` of `rows` query vectors (row-major, d wide) against the vocabulary,
     /// calling `visit(row, firstToken, dots)` with each row's raw inner products ⟨q, E[w]⟩ for one
     /// vocabulary block, in ascending token order. Never holds more than a row block × vocabulary

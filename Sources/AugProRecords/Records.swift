@@ -112,6 +112,16 @@ public struct TokenSample: Sendable, Equatable {
     }
 }
 
+/// Which source of an aligned mix position is `[PAD]` filler (the tail of the shorter segment).
+public enum PaddedSide: UInt8, Sendable, Equatable {
+    /// Both sources have a word piece here.
+    case neither
+    /// Source a is padding at this position.
+    case a
+    /// Source b is padding at this position.
+    case b
+}
+
 /// How to build one augmented sequence from two examples: the interpolator's output for the
 /// projector. Token arrays are aligned position by position (see `AugProInterpolator`).
 public struct MixPlan: Sendable, Equatable {
@@ -125,13 +135,17 @@ public struct MixPlan: Sendable, Equatable {
     /// Positions whose token is fixed (`[CLS]`, `[SEP]`) rather than projected.
     public var fixed: [Bool]
     public var tokenTypeIds: [UInt8]
+    /// Per position, which source (if any) is `[PAD]` filler there: where the projection may
+    /// end the segment (see `AugProProjector`).
+    public var padded: [PaddedSide]
     /// The unaligned sources, for duplicate detection.
     public var originalA: [Int32]
     public var originalB: [Int32]
 
+    /// `padded` defaults to `.neither` everywhere (no position may end its segment).
     public init(
         provenance: Provenance, tokensA: [Int32], tokensB: [Int32], lambdas: [Float],
-        fixed: [Bool], tokenTypeIds: [UInt8], originalA: [Int32], originalB: [Int32]
+        fixed: [Bool], tokenTypeIds: [UInt8], padded: [PaddedSide]? = nil, originalA: [Int32], originalB: [Int32]
     ) {
         self.provenance = provenance
         self.tokensA = tokensA
@@ -139,6 +153,7 @@ public struct MixPlan: Sendable, Equatable {
         self.lambdas = lambdas
         self.fixed = fixed
         self.tokenTypeIds = tokenTypeIds
+        self.padded = padded ?? [PaddedSide](repeating: .neither, count: tokensA.count)
         self.originalA = originalA
         self.originalB = originalB
     }

@@ -1,8 +1,9 @@
 import AugProNumerics
 import Foundation
 
-/// The element-wise and row-wise pieces of the encoder, as tight loops over contiguous
-/// row-major buffers. Matrix products go through `BLAS.sgemm`.
+/// The element-wise and row-wise pieces of the encoder, as passes over contiguous row-major
+/// buffers: bias + residual + LayerNorm, bias + activation and softmax each read and write
+/// every value once (`RowKernels`). Matrix products go through `BLAS.sgemm` or `Int8GEMM`.
 enum Kernels {
     /// `output[rows × n] = input[rows × k] · weight[n × k]ᵀ + bias` (a PyTorch `Linear`).
     static func linear(
@@ -25,47 +26,50 @@ enum Kernels {
         _ x: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?, rows: Int, width: Int,
         _ norm: BertWeights.Norm, epsilon: Float
     ) {
-        let scale = norm.scale.pointer
-        let shift = norm.shift.pointer
-        let inverseWidth = 1 / Float(width)
-        for row in 0..<rows {
-            let values = x + row * width
-            if let residual {
-                let other = residual + row * width
-                for column in 0..<width { values[column] += other[column] }
-            }
-            var sum: Float = 0
-            for column in 0..<width { sum += values[column] }
-            let mean = sum * inverseWidth
-            var squares: Float = 0
-            for column in 0..<width {
-                let centred = values[column] - mean
-                squares += centred * centred
-            }
-            let inverseDeviation = 1 / (squares * inverseWidth + epsilon).squareRoot()
-            for column in 0..<width {
-                values[column] = (values[column] - mean) * inverseDeviation * scale[column] + shift[column]
-            }
-        }
+        biasResidualLayerNorm(x, bias: nil, residual: residual, rows: rows, width: width, norm, epsilon: epsilon)
+    }
+
+    /// In place, one pass per row: `x = LayerNorm((x + bias) + residual) · scale + shift`.
+    static func biasResidualLayerNorm(
+        _ x: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
+        rows: Int, width: Int, _ norm: BertWeights.Norm, epsilon: Float
+    ) {
+        RowKernels.biasResidualLayerNorm(
+            x, bias: bias, residual: residual, rows: rows, width: width,
+            scale: norm.scale.pointer, shift: norm.shift.pointer, epsilon: epsilon)
     }
 
     /// In place over `count` values: the configured activation.
     static func activate(_ x: UnsafeMutablePointer<Float>, count: Int, _ activation: BertConfig.Activation) {
-        switch activation {
-        case .gelu:
-            let inverseRootTwo: Float = 0.707_106_781_186_547_5
-            for index in 0..<count {
-                let value = x[index]
-                x[index] = 0.5 * value * (1 + erf32(value * inverseRootTwo))
+        biasActivate(x, bias: nil, rows: 1, width: count, activation)
+    }
+
+    /// In place, one pass: `x = activation(x + bias)` over `rows` rows of `width`.
+    static func biasActivate(
+        _ x: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, rows: Int, width: Int,
+        _ activation: BertConfig.Activation
+    ) {
+        if activation == .gelu {
+            RowKernels.biasGELU(x, bias: bias, rows: rows, width: width)
+            return
+        }
+        for row in 0..<rows {
+            let values = x + row * width
+            if let bias {
+                for column in 0..<width { values[column] += bias[column] }
             }
-        case .geluNew, .geluPytorchTanh:
-            let rootTwoOverPi: Float = 0.797_884_560_802_865_4
-            for index in 0..<count {
-                let value = x[index]
-                x[index] = 0.5 * value * (1 + Foundation.tanh(rootTwoOverPi * (value + 0.044715 * value * value * value)))
+            switch activation {
+            case .gelu:
+                break
+            case .geluNew, .geluPytorchTanh:
+                let rootTwoOverPi: Float = 0.797_884_560_802_865_4
+                for column in 0..<width {
+                    let value = values[column]
+                    values[column] = 0.5 * value * (1 + Foundation.tanh(rootTwoOverPi * (value + 0.044715 * value * value * value)))
+                }
+            case .relu:
+                for column in 0..<width { values[column] = max(values[column], 0) }
             }
-        case .relu:
-            for index in 0..<count { x[index] = max(x[index], 0) }
         }
     }
 
@@ -92,18 +96,6 @@ enum Kernels {
 
     /// In place: each of `rows` rows of `width` becomes its softmax (max-subtracted).
     static func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
-        for row in 0..<rows {
-            let values = x + row * width
-            var largest = -Float.infinity
-            for column in 0..<width { largest = max(largest, values[column]) }
-            var sum: Float = 0
-            for column in 0..<width {
-                let e = Foundation.exp(values[column] - largest)
-                values[column] = e
-                sum += e
-            }
-            let inverse = 1 / sum
-            for column in 0..<width { values[column] *= inverse }
-        }
+        RowKernels.softmaxRows(x, rows: rows, width: width)
     }
 }

@@ -4,11 +4,7 @@ import Foundation
 /// where the encoder's `config.json`/`model.safetensors` are, and which heads it has.
 struct ModelFolder {
     /// A sentence-transformers `Pooling` module's reduction of the token states.
-    enum Pooling: String, Sendable {
-        case cls
-        case mean
-        case max
-    }
+    typealias Pooling = TeacherPooling
 
     /// The folder holding `config.json` and `model.safetensors`.
     var encoderFolder: URL

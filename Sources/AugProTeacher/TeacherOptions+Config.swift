@@ -10,7 +10,8 @@ extension TeacherOptions: StageSettings {
         case kind, model, outputs, temperature
         case topK = "top_k"
         case batchSize = "batch_size"
-        case threads
+        case threads, head, pooling, normalize
+        case precision
     }
 
     /// The `kind` value of this sub-kind.
@@ -30,6 +31,12 @@ extension TeacherOptions: StageSettings {
         if let topK, topK < 1 { throw container.issue(.topK, "expected top_k ≥ 1 or null, got \(topK)") }
         batchSize = try container.decodeInt(.batchSize, in: 1...4096, default: 32)
         threads = try container.decodeInt(.threads, in: 1...256, default: 2)
+        precision = try container.decodeEnum(.precision, default: .fp32)
+        head = try container.decodePathIfPresent(.head, in: decoder, mustExist: true)
+        if container.contains(.pooling) {
+            pooling = try container.decodeEnum(.pooling, default: .mean)
+        }
+        normalize = try container.decodeIfPresent(Bool.self, forKey: .normalize)
     }
 
     /// Length-sorted forward passes group sequences by batch.
@@ -43,6 +50,12 @@ extension TeacherOptions: StageSettings {
         settings.record(ConfigKeys.topK, topK)
         settings.record(ConfigKeys.batchSize, batchSize)
         settings.record(ConfigKeys.threads, threads)
+        // Recorded only when set, so runs without them keep their fingerprints.
+        if let head { settings.record(ConfigKeys.head, head) }
+        if let pooling { settings.record(ConfigKeys.pooling, pooling) }
+        if let normalize { settings.record(ConfigKeys.normalize, normalize) }
+        // Recorded only when not the default, so fp32 runs keep their earlier fingerprints.
+        if precision != .fp32 { settings.record(ConfigKeys.precision, precision) }
     }
 
     /// Loads the model, checks it against the tokenizer, and adds its output columns and its
@@ -65,6 +78,7 @@ extension TeacherOptions: StageSettings {
         assembly.models["teacher"] = .object([
             "folder": .string(identity.folderName), "config_sha256": .string(identity.configSHA256),
             "weights_sha256": .string(identity.weightsSHA256), "weights_bytes": .int(identity.weightsBytes),
+            "head_sha256": identity.headSHA256.map(JSONValue.string) ?? .null,
         ])
         assembly.columns.formUnion(outputColumns)
         return [PipelineNode(transform, workers: 1)]
@@ -86,3 +100,5 @@ extension TeacherOptions: StageSettings {
 }
 
 extension TeacherOutput: SettingValue {}
+extension TeacherPooling: SettingValue {}
+extension TeacherPrecision: SettingValue {}

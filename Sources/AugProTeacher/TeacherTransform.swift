@@ -21,10 +21,12 @@ public struct TeacherTransform: BatchTransform {
     public let model: TeacherModel
     private let statistics = Statistics()
 
-    /// Loads the model at `options.modelPath` and checks the options against it. Sets the
-    /// process-wide OpenBLAS thread count to `options.threads`.
+    /// Loads the model at `options.modelPath` in `options.precision` and checks the options against it.
     public init(options: TeacherOptions) throws {
-        try self.init(options: options, model: TeacherModel(folder: options.modelPath))
+        try options.validate()
+        try self.init(options: options, model: TeacherModel(
+            folder: options.modelPath, precision: options.precision, head: options.head, pooling: options.pooling,
+            normalize: options.normalize))
     }
 
     /// Uses an already loaded model.
@@ -34,19 +36,21 @@ public struct TeacherTransform: BatchTransform {
         if needsLogits, !model.producesLogits {
             throw TeacherError.file(
                 model.folder.path,
-                "outputs logits/probs need a BertForSequenceClassification head; this is a sentence-transformers model (embedding only)")
+                "outputs logits/probs need a classifier: a BertForSequenceClassification checkpoint, or head: PATH.safetensors (weight [C, D], bias [C]) over this sentence encoder's embedding")
         }
         if options.outputs.contains(.embedding), !model.producesEmbedding {
             throw TeacherError.file(
                 model.folder.path,
-                "output embedding needs a sentence-transformers folder (modules.json with a Pooling module); this is a classifier (logits/probs only)")
+                "output embedding needs a sentence-transformers folder (modules.json with a Pooling module) or a pooling: setting; this is a classifier (logits/probs only)")
+        }
+        if model.precision != options.precision {
+            throw TeacherError("teacher: precision \(options.precision.rawValue) requested but the model was loaded in \(model.precision.rawValue)")
         }
         if let topK = options.topK, let labels = model.labelCount, topK > labels {
             throw TeacherError("teacher: top_k \(topK) exceeds the \(labels) labels of \(model.folder.path)")
         }
         self.options = options
         self.model = model
-        BLAS.setThreadCount(options.threads)
     }
 
     public func transform(_ batch: [TokenSample], context: StageContext) throws -> [TokenSample] {
@@ -58,7 +62,8 @@ public struct TeacherTransform: BatchTransform {
         var paddedTokens = 0
         for start in stride(from: 0, to: order.count, by: options.batchSize) {
             let group = Array(order[start..<min(start + options.batchSize, order.count)])
-            let results = model.predict(group.map { sequences[$0] }, logits: wantsLogits, embedding: wantsEmbedding)
+            let results = model.predict(
+                group.map { sequences[$0] }, logits: wantsLogits, embedding: wantsEmbedding, threads: options.threads)
             paddedTokens += group.count * (group.map { sequences[$0].inputIds.count }.max() ?? 0)
             for (position, index) in group.enumerated() {
                 let logits = results.logits?[position], embedding = results.embeddings?[position]
@@ -107,7 +112,21 @@ public struct TeacherTransform: BatchTransform {
         details["model"] = .string(model.folder.path)
         details["vocab_size"] = .int(model.vocabularySize)
         details["outputs"] = .array(options.outputs.map(\.rawValue).sorted().map(JSONValue.string))
+        details["precision"] = .string(options.precision.rawValue)
+        if let check = model.int8Check {
+            details["int8_self_check"] = .object([
+                "kernel": .string(check.kernel), "sequences": .int(check.sequences),
+                "minimum_cosine": .double(check.minimumCosine),
+            ].merging(check.top1Agreement.map { ["top1_agreement": .double($0)] } ?? [:]) { $1 })
+        }
         if let labels = model.id2label { details["id2label"] = .array(labels.map(JSONValue.string)) }
+        if let pooling = model.pooling {
+            details["embedding"] = .object([
+                "pooling": .string(pooling.rawValue), "normalize": .bool(model.normalize),
+                "dimension": .int(model.embeddingSize),
+            ])
+        }
+        if let head = model.headURL { details["head"] = .string(head.path) }
         do {
             let identity = try model.identity()
             details["identity"] = .object([
@@ -115,6 +134,7 @@ public struct TeacherTransform: BatchTransform {
                 "config_sha256": .string(identity.configSHA256),
                 "weights_sha256": .string(identity.weightsSHA256),
                 "weights_bytes": .int(identity.weightsBytes),
+                "head_sha256": identity.headSHA256.map(JSONValue.string) ?? .null,
             ])
         } catch {
             details["identity_error"] = .string("\(error)")

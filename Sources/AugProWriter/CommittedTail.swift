@@ -11,12 +11,15 @@ struct CommittedTail {
     /// The expected sample bytes, in row order, with the shard each came from.
     private var samples: [(shard: String, bytes: ArraySlice<UInt8>)] = []
     private var position = 0
+    /// The row number of the first sample in `samples`.
+    private let firstRow: Int
     private var scratch: MDSSampleBuilder
 
     /// Reads the last `count` samples of `shards` from `directory`.
     init(directory: String, shards: [ShardCommit], count: Int, schema: MDSSchema) throws {
         self.directory = directory
         scratch = MDSSampleBuilder(schema: schema, reservingCapacity: 1 << 12)
+        firstRow = (shards.last.map { $0.lastRow + 1 } ?? 0) - count
         var needed = count
         for shard in shards.reversed() where needed > 0 {
             let raw = try Self.rawShard(directory + "/" + shard.basename, commit: shard)
@@ -32,6 +35,7 @@ struct CommittedTail {
     /// Encodes `row` and compares it with the next committed sample.
     mutating func check<Row>(_ row: Row, encoder: any MDSRowEncoder<Row>) throws {
         scratch.removeFirst(scratch.bytes.count)
+        scratch.sampleIndex = Int64(firstRow + position)
         scratch.beginSample()
         try encoder.encode(row, into: &scratch)
         _ = scratch.endSample()

@@ -159,6 +159,7 @@ public final class MDSDatasetWriter {
     public func write(_ encode: (inout MDSSampleBuilder) throws -> Void) throws {
         guard !isFinished else { throw MDSWriterError.finished }
         let start = builder.bytes.count
+        builder.sampleIndex = Int64(rowsWritten)
         builder.beginSample()
         do {
             try encode(&builder)

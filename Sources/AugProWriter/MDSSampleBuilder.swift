@@ -37,6 +37,8 @@ public struct MDSSampleBuilder: Sendable {
     private let headerSize: Int
     /// The encoded samples so far.
     private(set) var bytes: [UInt8] = []
+    /// The dataset-wide 0-based row number of the sample being encoded (its output ordinal).
+    public internal(set) var sampleIndex: Int64 = 0
     private var sampleStart = 0
     private var nextColumn = 0
     private var valueStart = 0

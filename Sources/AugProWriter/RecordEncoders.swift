@@ -56,19 +56,24 @@ public struct TextRecordEncoder: MDSRowEncoder {
     }
 }
 
-/// Writes tokenized samples: always `id`, `input_ids`, `token_type_ids`, `label`, `kind`,
-/// `source_a`, `source_b`, `mix_lambda`; plus the chosen ``TokenSampleColumns``.
+/// Writes tokenized samples: always `id` (the source example id), `sample_id` (the output
+/// ordinal, unique per sample), `aug_index`, `input_ids`, `token_type_ids` (int32, as PyTorch
+/// embedding layers take them), `length`, `label`, `kind`, `source_a`, `source_b`,
+/// `mix_lambda`; plus the chosen ``TokenSampleColumns``.
 public struct TokenSampleEncoder: MDSRowEncoder {
     /// One column of a token-sample dataset.
     enum Field: CaseIterable {
-        case id, inputIds, tokenTypeIds, label, kind, sourceA, sourceB, mixLambda
+        case id, sampleID, augIndex, inputIds, tokenTypeIds, length, label, kind, sourceA, sourceB, mixLambda
         case text, textPair, teacherLogits, teacherProbs, teacherEmbedding, teacherTopKIds, teacherTopKLogits
 
         var column: MDSColumn {
             switch self {
             case .id: MDSColumn("id", .int64)
+            case .sampleID: MDSColumn("sample_id", .int64)
+            case .augIndex: MDSColumn("aug_index", .int32)
             case .inputIds: MDSColumn("input_ids", .ndarray(.int32))
-            case .tokenTypeIds: MDSColumn("token_type_ids", .ndarray(.uint8))
+            case .tokenTypeIds: MDSColumn("token_type_ids", .ndarray(.int32))
+            case .length: MDSColumn("length", .int32)
             case .label: MDSColumn("label", .int32)
             case .kind: MDSColumn("kind", .str)
             case .sourceA: MDSColumn("source_a", .int64)
@@ -87,7 +92,8 @@ public struct TokenSampleEncoder: MDSRowEncoder {
         /// The option that adds this column, or nil for the columns every dataset has.
         var option: TokenSampleColumns? {
             switch self {
-            case .id, .inputIds, .tokenTypeIds, .label, .kind, .sourceA, .sourceB, .mixLambda: nil
+            case .id, .sampleID, .augIndex, .inputIds, .tokenTypeIds, .length, .label, .kind, .sourceA, .sourceB,
+                .mixLambda: nil
             case .text: .text
             case .textPair: .textPair
             case .teacherLogits: .teacherLogits
@@ -125,8 +131,11 @@ public struct TokenSampleEncoder: MDSRowEncoder {
         for field in fields {
             switch field {
             case .id: sample.append(int64: row.id)
+            case .sampleID: sample.append(int64: sample.sampleIndex)
+            case .augIndex: sample.append(int32: row.provenance.augmentationIndex)
             case .inputIds: try sample.append(array: row.inputIds)
-            case .tokenTypeIds: try sample.append(array: row.tokenTypeIds)
+            case .tokenTypeIds: try sample.append(array: row.tokenTypeIds.map(Int32.init))
+            case .length: sample.append(int32: Int32(row.inputIds.count))
             case .label: sample.append(int32: row.label)
             case .kind: sample.append(string: row.provenance.kind.rawValue)
             case .sourceA: sample.append(int64: row.provenance.sourceA)

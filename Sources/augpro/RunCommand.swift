@@ -91,7 +91,13 @@ struct RunCommand: AsyncParsableCommand {
             "\(summary.examplesIn) examples in",
             "\(summary.samplesOut) samples out",
         ]
-        if case .int(let augmented)? = projector["augmentations_emitted"] { parts.append("\(augmented) augmented") }
+        if case .object(let yield)? = projector["yield"], case .int(let planned)? = yield["mixes_planned"],
+           case .int(let kept)? = yield["kept"], case .double(let changed)? = yield["share_changed_2_or_more"] {
+            parts.append("\(planned) planned mixes, \(kept) kept (\(Int((changed * 100).rounded())) % of them ≥ 2 tokens from both sources)")
+            if case .string(let warning)? = yield["warning"] {
+                FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+            }
+        }
         if case .int(let dropped)? = projector["duplicates_dropped"] { parts.append("\(dropped) duplicates dropped") }
         if case .int(let rejected)? = summary.details(of: "reader")["rejected"], rejected > 0 {
             parts.append("\(rejected) rejected (see rejects.jsonl)")

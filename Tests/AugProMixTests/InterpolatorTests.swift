@@ -145,7 +145,7 @@ private func plans(_ items: [MixItem]) -> [MixPlan] {
     }
 
     @Test func singletonFinalBlockIsCountedAndNotAugmented() throws {
-        let (items, stats) = try MixFixtures.plan(syntheticSamples(11), options: InterpolatorOptions(window: 5), specials: specials)
+        let (items, stats) = try MixFixtures.plan(syntheticSamples(11), options: InterpolatorOptions(perExample: 1, window: 5), specials: specials)
         #expect(stats.blocks == 3)
         #expect(stats.examplesWithoutPartner == 1)
         #expect(plans(items).count == 10)
@@ -164,7 +164,7 @@ private func plans(_ items: [MixItem]) -> [MixPlan] {
 
     @Test func exampleLambdaIsSharedAndTokenLambdaVaries() throws {
         let samples = syntheticSamples(40)
-        let example = plans(try MixFixtures.plan(samples, options: InterpolatorOptions(window: 40), specials: specials).items)
+        let example = plans(try MixFixtures.plan(samples, options: InterpolatorOptions(window: 40, granularity: .example), specials: specials).items)
         for plan in example {
             #expect(Set(plan.lambdas).count == 1)
             #expect(plan.provenance.mixLambda == plan.lambdas[0])
@@ -198,9 +198,11 @@ private func plans(_ items: [MixItem]) -> [MixPlan] {
         #expect(longer.tokensB == [101, 5, 0, 0, 102, 6, 7, 8, 102])
         #expect(longer.fixed == [true, false, false, false, true, false, false, false, true])
         #expect(longer.tokenTypeIds == [0, 0, 0, 0, 0, 1, 1, 1, 1])
+        #expect(longer.padded == [.neither, .neither, .b, .b, .neither, .neither, .a, .a, .neither])
         let first = SegmentAlignment(a: a, b: b, specials: specials, length: .first, maxLength: nil)
         #expect(first.tokensA == [101, 1, 2, 3, 102, 4, 102])
         #expect(first.tokensB == [101, 5, 0, 0, 102, 6, 102])
+        #expect(first.padded == [.neither, .neither, .b, .b, .neither, .neither, .neither])
     }
 
     @Test func missingSegmentIsMixedWithPadding() {
@@ -209,6 +211,7 @@ private func plans(_ items: [MixItem]) -> [MixPlan] {
         let longer = SegmentAlignment(a: a, b: b, specials: specials, length: .longer, maxLength: nil)
         #expect(longer.tokensA == [101, 1, 2, 102, 0, 0, 102])
         #expect(longer.tokensB == [101, 5, 0, 102, 6, 7, 102])
+        #expect(longer.padded == [.neither, .neither, .b, .neither, .a, .a, .neither])
         #expect(SegmentAlignment(a: a, b: b, specials: specials, length: .first, maxLength: nil).tokensB == [101, 5, 0, 102])
     }
 

@@ -117,12 +117,14 @@ enum MixFixtures {
         for case .mix(let plan) in items {
             lambdasByKey["\(plan.provenance.sourceA)/\(plan.provenance.augmentationIndex)"] = plan.lambdas
         }
+        let pairs = Set(corpus.samples.filter { $0.tokenTypeIds.contains(1) }.map(\.id))
         // Example granularity: only the provenance's λ; token granularity: the plan's per-position λs.
         let samples: [[String: Any]] = output.filter { $0.provenance.kind == .augproMix }.map { sample in
             let lambdas = lambdasByKey["\(sample.provenance.sourceA)/\(sample.provenance.augmentationIndex)"] ?? []
+            let involvesPair = [sample.provenance.sourceA, sample.provenance.sourceB].contains { pairs.contains($0) }
             var entry: [String: Any] = [
                 "source_a": sample.provenance.sourceA, "source_b": sample.provenance.sourceB,
-                "input_ids": sample.inputIds.map(Int.init),
+                "input_ids": sample.inputIds.map(Int.init), "group": involvesPair ? "pairs" : "singles",
             ]
             if Set(lambdas).count > 1 {
                 entry["lambdas"] = lambdas.map(Double.init)

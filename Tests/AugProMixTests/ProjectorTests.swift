@@ -29,7 +29,7 @@ import Testing
 
 /// Projection of real mixes of real sentences over the real all-MiniLM-L6-v2 table.
 @Suite(.serialized) struct RealTableProjectionTests {
-    static let interpolation = InterpolatorOptions(perExample: 3, window: 32)
+    static let interpolation = InterpolatorOptions(perExample: 3, window: 32, granularity: .example)
 
     static func projector(_ metric: ProjectionMetric, fastPath: Bool, verify: Bool = false, drop: Bool = false) throws -> MixProjector {
         let corpus = try MixFixtures.corpus()
@@ -47,6 +47,9 @@ import Testing
         #expect(table.isMapped)
     }
 
+    /// Every metric × granularity against the numpy reference with the same [PAD]-as-end rule.
+    /// The corpus mixes single sentences and pairs; the reference counts mixes of two single
+    /// sentences and mixes involving a pair separately, and both must agree.
     @Test(arguments: [ProjectionMetric.l2, .cosine, .dot])
     func fastPathAgreesWithNumpyReference(metric: ProjectionMetric) async throws {
         let corpus = try MixFixtures.corpus()
@@ -59,18 +62,25 @@ import Testing
             let projector = try Self.projector(metric, fastPath: true, verify: metric == .l2)
             let output = try await MixFixtures.project(items, with: projector)
             let report = try MixFixtures.reference(output: output, items: items, corpus: corpus, metric: metric)
+            let label = "\(metric) \(granularity)"
             let positions = report["positions"] ?? 0
             let differences = report["differences"] ?? -1
-            #expect(report["alignment_mismatches"] == 0)
-            #expect(positions > 3000)
-            #expect((positions - differences) / positions >= 0.9999 || differences == report["near_ties"],
-                    "\(metric) \(granularity): \(report)")
-            #expect(differences == report["near_ties"], "every difference must be a float near-tie: \(report)")
+            #expect(report["alignment_mismatches"] == 0, "\(label): \(report)")
+            #expect(report["assembly_mismatches"] == 0, "\(label): \(report)")
+            #expect(positions > 3000, "\(label): \(report)")
+            #expect(differences == report["near_ties"], "\(label): every difference must be a float near-tie: \(report)")
+            #expect((positions - differences) / positions >= 0.999, "\(label): \(report)")
+            for group in ["singles", "pairs"] {
+                #expect((report["positions.\(group)"] ?? 0) > 300, "\(label): too few \(group) positions: \(report)")
+                #expect((report["ended.\(group)"] ?? 0) > 0, "\(label): no padded position of \(group) ended: \(report)")
+                #expect(report["agree.\(group)"] == report["positions.\(group)"] || differences > 0, "\(label): \(report)")
+            }
             let stats = projector.currentStatistics
             #expect(stats.verifiedPositions == (metric == .l2 ? stats.fastPathPositions : 0))
-            #expect(stats.fastPathPositions + stats.fallbackPositions == Int(positions))
-            #expect(stats.verificationDifferences == stats.verificationNearTies, "fast path vs brute force: \(stats)")
-            print("mix reference \(metric) \(granularity): \(report); fallback \(stats.fallbackPositions)/\(stats.projectedPositions)")
+            #expect(stats.verificationDifferences == stats.verificationNearTies, "\(label) fast path vs brute force: \(stats)")
+            #expect(stats.positionsFromA + stats.positionsFromB + stats.positionsFromNeither + stats.positionsEndedByPad
+                == stats.projectedPositions)
+            print("mix reference \(label): \(report); fallback \(stats.fallbackPositions)/\(stats.projectedPositions), ended by [PAD] \(stats.positionsEndedByPad)")
         }
     }
 
@@ -118,7 +128,8 @@ import Testing
         #expect(output.filter { $0.provenance.kind == .original }.count == corpus.samples.count)
         let details = projector.reportDetails()
         #expect(details["duplicates_dropped"] == .int(stats.duplicatesOfSource + stats.duplicatesOfEarlier))
-        #expect(stats.positionsFromA + stats.positionsFromB + stats.positionsFromNeither == stats.projectedPositions)
+        #expect(stats.positionsFromA + stats.positionsFromB + stats.positionsFromNeither + stats.positionsEndedByPad
+            == stats.projectedPositions)
         #expect(stats.lambdaHistogram.reduce(0, +) == stats.plans)
     }
 

@@ -99,7 +99,7 @@ struct TeacherErrorTests {
         Self.expectError(["output embedding needs a sentence-transformers folder"]) {
             _ = try TeacherTransform(options: TeacherOptions(modelPath: classifier, outputs: [.embedding]))
         }
-        Self.expectError(["outputs logits/probs need a BertForSequenceClassification head"]) {
+        Self.expectError(["outputs logits/probs need a classifier", "head: PATH.safetensors"]) {
             _ = try TeacherTransform(options: TeacherOptions(modelPath: encoder, outputs: [.probs]))
         }
         Self.expectError(["top_k 4 exceeds the 3 labels"]) {

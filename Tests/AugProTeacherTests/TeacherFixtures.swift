@@ -63,6 +63,19 @@ enum TeacherFixtures {
         }
     }
 
+    /// `count` lines of real English (every 117th line of the tokenizer fixture corpus), tokenized
+    /// by HF tokenizers with truncation at 128, as bench-teacher's real mix (512 lines).
+    static func corpusLines(model: URL, count: Int = 512) throws -> [(ids: [Int32], types: [UInt8])] {
+        let script = TestEnvironment.packageRoot.appendingPathComponent("Benchmarks/bench-teacher/engines.py")
+        let corpus = TestEnvironment.fixture("tokenizer/english_corpus.txt.xz")
+        let data = try TestEnvironment.runPython(script, arguments: ["tokenize", model.path, corpus.path, String(count), "117", "128"])
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let sequences = try #require(json["sequences"] as? [[String: [Int]]])
+        return sequences.map { entry in
+            ((entry["input_ids"] ?? []).map(Int32.init), (entry["token_type_ids"] ?? []).map(UInt8.init))
+        }
+    }
+
     /// Runs the numpy (or torch) reference; returns nil when the torch backend is unavailable.
     static func referenceOutputs(
         model: URL, sequences: [(ids: [Int32], types: [UInt8])], batchSize: Int = 32,

@@ -142,15 +142,23 @@ import Testing
         let rows = Self.tokenSamples()
         let encoder = TokenSampleEncoder(columns: [.text, .textPair, .teacherLogits, .teacherProbs, .teacherEmbedding, .teacherTopK])
         #expect(encoder.schema.names == [
-            "id", "input_ids", "kind", "label", "mix_lambda", "source_a", "source_b", "teacher_embedding",
-            "teacher_logits", "teacher_probs", "teacher_topk_ids", "teacher_topk_logits", "text", "text_pair",
-            "token_type_ids",
+            "aug_index", "id", "input_ids", "kind", "label", "length", "mix_lambda", "sample_id", "source_a", "source_b",
+            "teacher_embedding", "teacher_logits", "teacher_probs", "teacher_topk_ids", "teacher_topk_logits", "text",
+            "text_pair", "token_type_ids",
         ])
+        let encodings = Dictionary(uniqueKeysWithValues: encoder.schema.columns.map { ($0.name, $0.encoding.name) })
+        #expect(encodings["token_type_ids"] == "ndarray:int32")
+        #expect(encodings["sample_id"] == "int64")
+        #expect(encodings["aug_index"] == "int32")
+        #expect(encodings["length"] == "int32")
         try MDSTest.write(rows, encoder: encoder, to: directory, compression: .zstd(level: 3), shardSize: 20_000)
         let samples = try MDSTest.pythonSamples(directory)
         try #require(samples.count == rows.count)
-        for (row, sample) in zip(rows, samples) {
+        for (ordinal, (row, sample)) in zip(rows, samples).enumerated() {
             #expect(MDSTest.int(sample["id"]) == row.id)
+            #expect(MDSTest.int(sample["sample_id"]) == Int64(ordinal))
+            #expect(MDSTest.int(sample["aug_index"]) == Int64(row.provenance.augmentationIndex))
+            #expect(MDSTest.int(sample["length"]) == Int64(row.inputIds.count))
             #expect(MDSTest.ints(sample["input_ids"]) == row.inputIds.map(Int64.init))
             #expect(MDSTest.ints(sample["token_type_ids"]) == row.tokenTypeIds.map(Int64.init))
             #expect(MDSTest.int(sample["label"]) == Int64(row.label))
@@ -170,7 +178,10 @@ import Testing
 
     @Test func tokenSamplesWithoutOptionalColumnsAndMissingValues() throws {
         let plain = TokenSampleEncoder(columns: [])
-        #expect(plain.schema.names == ["id", "input_ids", "kind", "label", "mix_lambda", "source_a", "source_b", "token_type_ids"])
+        #expect(plain.schema.names == [
+            "aug_index", "id", "input_ids", "kind", "label", "length", "mix_lambda", "sample_id", "source_a", "source_b",
+            "token_type_ids",
+        ])
         let directory = try TestEnvironment.temporaryDirectory("mds-token-plain")
         var rows = Self.tokenSamples()
         try MDSTest.write(rows, encoder: plain, to: directory)

@@ -1,0 +1,2 @@
+#include "int8_gemm.h"
+#include "row_kernels.h"
