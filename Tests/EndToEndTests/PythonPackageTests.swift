@@ -39,14 +39,17 @@ struct PythonPackageTests {
         let folders = [
             try dataset("raw-text", stages: "  - reader: {path: \(reviews.path), text: sentence, label: label}"),
             try dataset(
-                "raw-pairs", stages: "  - reader: {path: \(pairs.path), text: \"#1 String\", text_pair: \"#2 String\", label: Quality}"),
+                "raw-pairs",
+                stages: "  - reader: {path: \(pairs.path), text: \"#1 String\", text_pair: \"#2 String\", label: Quality}"),
             try dataset(
-                "tokenized", stages: """
+                "tokenized",
+                stages: """
                       - reader: {path: \(reviews.path), text: sentence, label: label}
                       - tokenizer: {vocab: \(model.path), max_length: 32}
                     """),
             try dataset(
-                "mix-logits-probs-topk", stages: """
+                "mix-logits-probs-topk",
+                stages: """
                       - reader: {path: \(reviews.path), text: sentence, label: label}
                       - tokenizer: {vocab: \(tiny.path), max_length: 32}
                       - interpolator: {per_example: 2, window: 32, granularity: token, lambda: {uniform: [0.2, 0.8]}}
@@ -54,7 +57,8 @@ struct PythonPackageTests {
                       - teacher: {model: \(tiny.path), outputs: [logits, probs], temperature: 2.0, top_k: 2}
                     """),
             try dataset(
-                "pairs-mix-embedding", stages: """
+                "pairs-mix-embedding",
+                stages: """
                       - reader: {path: \(pairs.path), text: "#1 String", text_pair: "#2 String", label: Quality}
                       - tokenizer: {vocab: \(model.path), max_length: 48}
                       - interpolator: {per_example: 1, window: 16, granularity: token}
@@ -77,7 +81,9 @@ struct PythonPackageTests {
 /// (made by `make bench-distill`), else the test venv when torch is installed there.
 let torchPython: URL? = {
     let environment = ProcessInfo.processInfo.environment["AUGPRO_TORCH_PYTHON"].map { URL(fileURLWithPath: $0) }
-    let candidates = [environment, TestEnvironment.packageRoot.appendingPathComponent(".venv-distill/bin/python"), TestEnvironment.python]
+    let candidates = [
+        environment, TestEnvironment.packageRoot.appendingPathComponent(".venv-distill/bin/python"), TestEnvironment.python,
+    ]
     for case let python? in candidates where FileManager.default.isExecutableFile(atPath: python.path) {
         if let result = try? TestEnvironment.runCapturing(python, arguments: ["-c", "import torch"]), result.status == 0 {
             return python
@@ -99,11 +105,13 @@ struct DistillBenchmarkTests {
         let script = TestEnvironment.packageRoot.appendingPathComponent("examples/distill/run_benchmark.py")
         let packagePath = TestEnvironment.packageRoot.appendingPathComponent("python").path
         let output = try TestEnvironment.run(
-            python, arguments: [script.path, "--tiny", "--augpro", CLI.executable.path, "--work", work.path, "--model", model.path],
+            python,
+            arguments: [script.path, "--tiny", "--augpro", CLI.executable.path, "--work", work.path, "--model", model.path],
             environment: ["PYTHONPATH": packagePath])
         let log = String(decoding: output, as: UTF8.self)
-        let results = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: work.appendingPathComponent("results.json"))) as! [String: Any]
+        let results =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: work.appendingPathComponent("results.json"))) as! [String: Any]
         let runs = try #require(results["runs"] as? [[String: Any]])
         let variants = Set(runs.compactMap { $0["variant"] as? String })
         #expect(variants.isSuperset(of: ["kd", "mix-defaults", "mix-example", "random", "virtual"]), "\(variants)\n\(log)")

@@ -1,7 +1,7 @@
 """WordNet glosses labelled with their lexicographer file, split for the distillation benchmark.
 
 Usage: make_corpus.py OUT_DIR [--wordnet /usr/share/wordnet] [--classes 20] [--per-class 700]
-       [--teacher 6000] [--pool 3000] [--test 3000] [--seed 13]
+       [--teacher 4000] [--pool 3000] [--test 2000] [--seed 13]
 
 Reads Debian `wordnet-base`'s data.noun and data.verb; the text of a synset is its definition
 (the gloss up to its first quoted example), its label the lexicographer file (noun.animal,
@@ -47,9 +47,9 @@ def main():
     parser.add_argument("--wordnet", default="/usr/share/wordnet")
     parser.add_argument("--classes", type=int, default=20)
     parser.add_argument("--per-class", type=int, default=700)
-    parser.add_argument("--teacher", type=int, default=6000)
+    parser.add_argument("--teacher", type=int, default=4000)
     parser.add_argument("--pool", type=int, default=3000)
-    parser.add_argument("--test", type=int, default=3000)
+    parser.add_argument("--test", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args()
 

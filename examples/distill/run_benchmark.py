@@ -35,15 +35,14 @@ sys.path.insert(0, HERE)
 
 VARIANTS = {
     "kd": "KD on originals only",
-    "mix-defaults": "+ AugPro-Mix, augpro defaults",
+    "mix-defaults": "+ AugPro-Mix, new defaults (per-token λ, [PAD] as end)",
     "mix-example": "+ AugPro-Mix, per-example λ (paper)",
-    "mix-token": "+ AugPro-Mix, per-token λ",
     "random": "+ random replacement 15 % (same count)",
     "virtual": "+ virtual mixup in the trainer (MixKD)",
     "fgsm": "+ AugPro-FGSM",
 }
 AUGPRO_PIPELINES = {"kd": "embed.yaml", "mix-defaults": "mix-defaults.yaml", "mix-example": "mix-example.yaml",
-                    "mix-token": "mix-token.yaml", "fgsm": "fgsm.yaml"}
+                    "fgsm": "fgsm.yaml"}
 
 
 def log(message):
@@ -105,6 +104,13 @@ class Augpro:
 def _sha256(path):
     with open(path, "rb") as handle:
         return hashlib.sha256(handle.read()).hexdigest()
+
+
+def _read_json(path):
+    if not os.path.exists(path):
+        return None
+    with open(path) as handle:
+        return json.load(handle)
 
 
 def _file_identity(path):
@@ -176,9 +182,10 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--steps", type=int, default=500)
     parser.add_argument("--variants", nargs="+", default=["kd", "mix-defaults", "mix-example", "random", "virtual", "fgsm"])
-    parser.add_argument("--jobs", type=int, default=2, help="students trained in parallel (1 thread each)")
+    parser.add_argument("--jobs", type=int, default=3, help="students trained in parallel (1 thread each)")
     parser.add_argument("--reuse", action="store_true",
                         help="skip an augpro run whose output exists from the same binary, pipeline, settings and input")
+    parser.add_argument("--skip", nargs="*", default=[], help="POOL/VARIANT rows to leave out (e.g. 3000/virtual)")
     parser.add_argument("--tiny", action="store_true", help="a small slice of everything (for the test suite)")
     args = parser.parse_args()
     if args.tiny:
@@ -221,8 +228,23 @@ def main():
     if torch_teacher is not None:
         check_torch_teacher(torch_teacher, test_dir, head_tensors, tolerance=1e-3)
 
-    jobs, counts, timings = [], {}, {}
+    counts, timings, futures, results = {}, {}, [], []
+    meta += f" Student: 2-layer transformer (d=128) from scratch, {args.steps} steps × batch 32, seeds {args.seeds}."
+
+    def write_results():
+        markdown, table = summarize(results, counts, timings, args.pools, args.variants, teacher_accuracy, meta)
+        with open(os.path.join(work, "RESULTS.md"), "w") as handle:
+            handle.write(markdown)
+        with open(os.path.join(work, "results.json"), "w") as handle:
+            json.dump({"runs": results, "table": table, "augmentations": counts, "augmentation_time": timings,
+                       "teacher_accuracy": teacher_accuracy, "total_seconds": time.time() - started,
+                       "complete": all(f.done() for f in futures)}, handle, indent=1, sort_keys=True)
+        return markdown
+
     pool_rows = open(os.path.join(corpus, "pool.tsv")).read().splitlines()
+    earlier = (_read_json(os.path.join(work, "results.json")) or {}).get("runs", []) if args.reuse else []
+    # Students of one pool train (args.jobs at a time) while the next pool's augmentations are made.
+    executor = concurrent.futures.ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn"))
     for pool in args.pools:
         log(f"pool of {pool} originals")
         source = os.path.join(work, f"pool-{pool}.tsv")
@@ -230,7 +252,7 @@ def main():
             handle.write("\n".join(pool_rows[:pool + 1]) + "\n")
         folders = {}
         for variant in args.variants:
-            if variant in AUGPRO_PIPELINES:
+            if variant in AUGPRO_PIPELINES and (variant == "kd" or f"{pool}/{variant}" not in args.skip):
                 folders[variant] = os.path.join(work, f"{pool}-{variant}")
                 seconds = augpro.run(AUGPRO_PIPELINES[variant], source, folders[variant])
                 counts[f"{pool}/{variant}"] = augmentation_count(folders[variant])
@@ -238,37 +260,47 @@ def main():
         reference_count = counts.get(f"{pool}/mix-defaults") or pool
         for variant, make in (("random", lambda: random_replacement(folders["kd"], torch_teacher, os.path.join(args.model, "vocab.txt"), reference_count, seed=pool)),
                               ("virtual", lambda: virtual_mixes(folders["kd"], torch_teacher, reference_count, seed=pool))):
-            if variant in args.variants:
-                begun = time.time()
+            if variant in args.variants and f"{pool}/{variant}" not in args.skip:
                 path = os.path.join(work, f"{pool}-{variant}.npz")
-                np.savez(path, **make())
+                stamp = {"count": reference_count, "head_sha256": _sha256(head), "pool_sha256": _sha256(source)}
+                previous = _read_json(path + ".stamp.json") if args.reuse and os.path.exists(path) else None
+                if previous and previous["stamp"] == stamp:
+                    seconds = previous["seconds"]
+                    log(f"  {variant}: reusing {path} [{seconds:.1f} s]")
+                else:
+                    begun = time.time()
+                    np.savez(path, **make())
+                    seconds = time.time() - begun
+                    with open(path + ".stamp.json", "w") as handle:
+                        json.dump({"stamp": stamp, "seconds": seconds}, handle)
                 counts[f"{pool}/{variant}"] = reference_count
-                timings[f"{pool}/{variant}"] = f"{time.time() - begun:.1f} s (PyTorch teacher)"
+                timings[f"{pool}/{variant}"] = f"{seconds:.1f} s (PyTorch teacher)"
                 folders[variant] = path
-        for variant in args.variants:
-            sources = [folders[variant]] if variant in AUGPRO_PIPELINES else [folders["kd"], folders[variant]]
-            for seed in args.seeds:
-                jobs.append({"sources": sources, "test": test_dir, "head": head, "steps": args.steps, "seed": seed,
-                             "variant": variant, "pool": pool})
+        for seed in args.seeds:
+            for variant in args.variants:
+                if f"{pool}/{variant}" in args.skip:
+                    continue
+                sources = [folders[variant]] if variant in AUGPRO_PIPELINES else [folders["kd"], folders[variant]]
+                job = {"sources": sources, "test": test_dir, "head": head, "steps": args.steps, "seed": seed,
+                       "variant": variant, "pool": pool}
+                done = [r for r in earlier if (r["pool"], r["variant"], r["seed"], r["steps"]) == (pool, variant, seed, args.steps)]
+                if done:
+                    results.append(done[0])
+                    log(f"  {pool} {variant} seed {seed}: reusing the earlier result (--reuse)")
+                else:
+                    futures.append(executor.submit(train_job, job))
+        log(f"  {len(futures)} students queued in all ({args.steps} steps each, {args.jobs} at a time)")
 
-    log(f"training {len(jobs)} students ({args.steps} steps each, {args.jobs} at a time)")
-    results = []
-    with concurrent.futures.ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as executor:
-        for result in executor.map(train_job, jobs):
-            log(f"  {result['pool']} {result['variant']} seed {result['seed']}: accuracy {100 * result['accuracy']:.1f} %, "
-                f"agreement {100 * result['agreement']:.1f} %, KL {result['loss_first']:.3f} → {result['loss_last']:.3f} "
-                f"[{result['seconds']:.0f} s]")
-            results.append(result)
-    meta += f" Student: 2-layer transformer (d=128) from scratch, {args.steps} steps × batch 32, seeds {args.seeds}."
-    markdown, table = summarize(results, counts, timings, args.pools, args.variants, teacher_accuracy, meta)
-    with open(os.path.join(work, "RESULTS.md"), "w") as handle:
-        handle.write(markdown)
-    with open(os.path.join(work, "results.json"), "w") as handle:
-        json.dump({"runs": results, "table": table, "augmentations": counts, "augmentation_time": timings,
-                   "teacher_accuracy": teacher_accuracy, "total_seconds": time.time() - started}, handle, indent=1, sort_keys=True)
-    log(markdown)
+    for future in concurrent.futures.as_completed(futures):
+        result = future.result()
+        log(f"  {result['pool']} {result['variant']} seed {result['seed']}: accuracy {100 * result['accuracy']:.1f} %, "
+            f"agreement {100 * result['agreement']:.1f} %, KL {result['loss_first']:.3f} → {result['loss_last']:.3f} "
+            f"[{result['seconds']:.0f} s]")
+        results.append(result)
+        write_results()
+    executor.shutdown()
+    log(write_results())
     log(f"total {time.time() - started:.0f} s; {os.path.join(work, 'RESULTS.md')}")
-
 
 if __name__ == "__main__":
     main()
