@@ -184,3 +184,12 @@ $(BENCH_VENV_STAMP): $(BENCH_REQS)
 bench-teacher: deps bench-venv
 	$(SWIFT) build -c release --product bench-teacher
 	$$($(SWIFT) build -c release --show-bin-path)/bench-teacher --runs 5 --ort-python $(BENCH_VENV)/bin/python
+
+## Run report (report.html): its test renders the page in headless Chromium (Debian `chromium`).
+.PHONY: report-browser
+report-browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing chromium"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: report-browser

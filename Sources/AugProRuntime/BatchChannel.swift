@@ -100,6 +100,7 @@ public final class StageOutput<Element: Sendable>: @unchecked Sendable {
     /// Ends the link: downstream sees the end of input after the buffered batches.
     func finish() {
         if let source = source.take() {
+            flow?.finished()
             source.finish()
         }
     }
@@ -109,6 +110,7 @@ public final class StageOutput<Element: Sendable>: @unchecked Sendable {
     /// cannot be queued (downstream gone, or the run cancelled) the channel fails at once.
     func finish(afterFailure error: any Error) async {
         guard source != nil else { return }
+        flow?.finished()
         do {
             try await source!.send(.upstreamFailed)
             source.take()?.finish()

@@ -10,6 +10,7 @@ final class LinkFlow: Sendable {
     private let batchesReceived = Atomic<Int>(0)
     private let examplesSentValue = Atomic<Int>(0)
     private let examplesReceivedValue = Atomic<Int>(0)
+    private let producerFinished = Atomic<Bool>(false)
 
     init(capacity: Int) {
         self.capacity = capacity
@@ -30,6 +31,11 @@ final class LinkFlow: Sendable {
         examplesSentValue.subtract(count, ordering: .relaxed)
     }
 
+    /// The producer ended the link (it sends nothing more).
+    func finished() {
+        producerFinished.store(true, ordering: .relaxed)
+    }
+
     /// The consumer took a batch of `count` examples.
     func received(_ count: Int) {
         batchesReceived.add(1, ordering: .relaxed)
@@ -41,7 +47,8 @@ final class LinkFlow: Sendable {
         let sent = batchesSent.load(ordering: .relaxed)
         return LinkSample(
             bufferedBatches: max(0, sent - received), capacity: capacity,
-            examplesSent: examplesSent, examplesReceived: examplesReceived)
+            examplesSent: examplesSent, examplesReceived: examplesReceived,
+            producerFinished: producerFinished.load(ordering: .relaxed))
     }
 }
 
@@ -53,12 +60,15 @@ public struct LinkSample: Sendable, Equatable {
     public var capacity: Int
     public var examplesSent: Int
     public var examplesReceived: Int
+    /// Whether the producing stage has ended (it sends nothing more).
+    public var producerFinished: Bool
 
-    public init(bufferedBatches: Int, capacity: Int, examplesSent: Int, examplesReceived: Int) {
+    public init(bufferedBatches: Int, capacity: Int, examplesSent: Int, examplesReceived: Int, producerFinished: Bool = false) {
         self.bufferedBatches = bufferedBatches
         self.capacity = capacity
         self.examplesSent = examplesSent
         self.examplesReceived = examplesReceived
+        self.producerFinished = producerFinished
     }
 
     /// How full the link is, 0 (empty) to 1 (full).
@@ -99,7 +109,8 @@ final class FlowRegistry: Sendable {
 /// Rates and link occupancies are smoothed exponentially over `smoothing`. A stage's pressure is
 /// the occupancy of its input link minus that of its output link (a source counts its input as
 /// full, a sink its output as empty): the bottleneck has work queued before it and an idle stage
-/// after it, so it is the stage of highest pressure.
+/// after it, so it is the stage of highest pressure among those still working (a stage whose
+/// output link is finished, or a sink whose finished input is empty, is done).
 public struct FlowMeter: Sendable {
     /// One stage's figures.
     public struct StageFlow: Sendable, Equatable {
@@ -161,7 +172,11 @@ public struct FlowMeter: Sendable {
                 name: snapshot.stages[index], examplesInPerSecond: inRates[index],
                 examplesOutPerSecond: outRates[index], pressure: pressure))
         }
-        let bottleneck = stages.indices.max { stages[$0].pressure < stages[$1].pressure } ?? 0
+        let working = stages.indices.filter { index in
+            if index < stageCount - 1 { return !snapshot.links[index].producerFinished }
+            return !(index > 0 && snapshot.links[index - 1].producerFinished && snapshot.links[index - 1].bufferedBatches == 0)
+        }
+        let bottleneck = working.max { stages[$0].pressure < stages[$1].pressure } ?? stageCount - 1
         return Reading(stages: stages, linkOccupancy: occupancy, bottleneck: bottleneck)
     }
 }

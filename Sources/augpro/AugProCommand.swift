@@ -7,7 +7,7 @@ struct AugProCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "augpro",
         abstract: "Precompute AugPro-augmented, teacher-labelled training corpora as MosaicML MDS shards.",
-        subcommands: [RunCommand.self, ValidateCommand.self, InspectCommand.self, VerifyCommand.self, MergeCommand.self])
+        subcommands: [RunCommand.self, ValidateCommand.self, InspectCommand.self, VerifyCommand.self, MergeCommand.self, ReportCommand.self])
 }
 
 /// A command that failed: its message goes to standard error as one `error: …` line, and the

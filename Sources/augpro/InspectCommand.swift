@@ -1,4 +1,5 @@
 import ArgumentParser
+import AugProReport
 import AugProRuntime
 import AugProTokenizer
 import AugProWriter
@@ -19,11 +20,31 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "Tokenizer (vocab.txt, tokenizer.json or model folder) used to decode input_ids; default: the one named in report.json.")
     var tokenizer: String?
 
+    @Flag(help: "Print decoded text with provenance in a readable layout instead of JSON lines.")
+    var text = false
+
+    @Option(help: "Only samples of this kind (original or augpro-mix).")
+    var kind: String?
+
+    @Option(help: "Only samples with this id (an original and its augmentations share it).")
+    var id: Int?
+
     func run() throws {
         do {
             let reader = try MDSDatasetReader(path: directory)
             let decoder = try loadTokenizer()
             var out = FileHandle.standardOutput
+            if text || kind != nil || id != nil {
+                let layout = SampleText(text: TokenText(tokenizer: decoder))
+                try InspectFilter(kind: kind, id: id, limit: limit).forEach(in: reader) { sample, position in
+                    if text {
+                        print(layout.describe(sample, position: position) + "\n", to: &out)
+                    } else {
+                        print(JSONValue.object(sample).serialized(), to: &out)
+                    }
+                }
+                return
+            }
             try reader.forEachSample(limit: limit) { sample in
                 var sample = sample
                 if let decoder, case .array(let ids)? = sample["input_ids"] {

@@ -80,6 +80,7 @@ struct RunCommand: AsyncParsableCommand {
         switch result {
         case .success(let summary):
             printSummary(summary)
+            ReportCommand.writeAfterRun(summary.outputDirectory)
         case .failure(let error):
             if let signal = signals.received {
                 throw CommandFailure(

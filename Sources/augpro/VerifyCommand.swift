@@ -31,7 +31,9 @@ struct VerifyCommand: ParsableCommand {
         }
         let merged = checkpoint == nil
             && ((try? MDSDatasetReader(path: directory))?.index.shards.contains { $0.file.basename.contains("/") } ?? false)
-        let extra = merged ? DatasetMerge.mergedFolderFiles + DatasetMerge.partNames(in: folder) : ["report.json", "rejects.jsonl", RunCheckpoint.fileName]
+        let extra = merged
+            ? DatasetMerge.mergedFolderFiles + DatasetMerge.partNames(in: folder)
+            : ["report.json", "report.html", "rejects.jsonl", RunCheckpoint.fileName]
         var problems = MDSDatasetReader.verify(path: directory, allowedExtraFiles: Set(extra))
         if merged, problems.isEmpty, let reader = try? MDSDatasetReader(path: directory) {
             problems += DatasetMerge.partProblems(root: folder, index: reader.index)

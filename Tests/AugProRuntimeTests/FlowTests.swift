@@ -77,3 +77,26 @@ struct FlowTests {
         #expect(end.links.map(\.examplesReceived) == [200, 200] && end.links.map(\.bufferedBatches) == [0, 0])
     }
 }
+
+@Suite("Flow sampling: finished stages")
+struct FinishedStageTests {
+    @Test("a source that has finished reading is not the bottleneck, however empty its output")
+    func finishedSourceIsNotTheBottleneck() throws {
+        var meter = FlowMeter(smoothing: .zero)
+        let start = ContinuousClock.now
+        func at(_ seconds: Int) -> FlowSnapshot {
+            FlowSnapshot(
+                time: start + .seconds(seconds), stages: ["reader", "projector", "writer"],
+                links: [
+                    LinkSample(bufferedBatches: 0, capacity: 4, examplesSent: 400, examplesReceived: 400, producerFinished: true),
+                    LinkSample(bufferedBatches: 2, capacity: 4, examplesSent: 100 * seconds, examplesReceived: 100 * seconds),
+                ])
+        }
+        _ = meter.record(at(0))
+        let recorded = meter.record(at(1))
+        let reading = try #require(recorded)
+        #expect(reading.stages[0].pressure == 1)
+        // Without the finished mark the reader (empty output, pressure 1) would win.
+        #expect(reading.bottleneck == 2, "the writer has input queued and the reader is done")
+    }
+}

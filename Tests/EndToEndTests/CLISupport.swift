@@ -41,7 +41,7 @@ func writePipeline(_ yaml: String, in folder: URL, name: String = "job.yaml") th
 }
 
 /// The SHA-256 of every file in `folder`, by name, computed by Python's hashlib.
-func fileHashes(_ folder: URL, excluding: Set<String> = ["report.json"]) throws -> [String: String] {
+func fileHashes(_ folder: URL, excluding: Set<String> = ["report.json", "report.html"]) throws -> [String: String] {
     let script = """
         import hashlib, json, os, sys
         d = sys.argv[1]

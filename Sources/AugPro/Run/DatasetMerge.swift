@@ -73,7 +73,7 @@ public enum DatasetMerge {
     }
 
     /// Files a merged dataset's folder holds besides index.json and the part folders.
-    public static let mergedFolderFiles = ["report.json", "partition-index.json", "partition-index.json.lock"]
+    public static let mergedFolderFiles = ["report.json", "report.html", "partition-index.json", "partition-index.json.lock"]
 
     /// For a merged dataset (index.json naming shards in part folders): each part's checkpoint
     /// must be finished and list exactly the shards index.json names in that part, in order.
