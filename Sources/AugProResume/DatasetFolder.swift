@@ -3,7 +3,9 @@ import Foundation
 /// The files a run owns in its output folder, and how a new run makes the folder ready.
 public enum DatasetFolder {
     /// Files of a dataset folder that a new run replaces (`--overwrite`) or refuses to touch.
-    public static let filePrefixes = ["index.json", "shard.", "report.json", "report.html", "rejects.jsonl", ".tmp-", RunCheckpoint.fileName]
+    public static let filePrefixes = [
+        "index.json", "shard.", "report.json", "report.html", "rejects.jsonl", ".tmp-", RunCheckpoint.fileName,
+    ]
 
     /// Refuses a non-empty output folder unless `overwrite`; with it, removes the previous
     /// dataset's files (and only those).
