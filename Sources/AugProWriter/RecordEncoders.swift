@@ -56,11 +56,20 @@ public struct TextRecordEncoder: MDSRowEncoder {
     }
 }
 
-/// Writes tokenized samples: always `id` (the source example id), `sample_id` (the output
-/// ordinal, unique per sample), `aug_index`, `input_ids`, `token_type_ids` (int32, as PyTorch
+/// Writes tokenized samples: always `id` (the source example id), `sample_id` (unique per
+/// sample and the same whichever worker wrote it: input ordinal × 65536 + aug_index + 1, or the
+/// output position when the input ordinal is unknown), `aug_index`, `input_ids`, `token_type_ids` (int32, as PyTorch
 /// embedding layers take them), `length`, `label`, `kind`, `source_a`, `source_b`,
 /// `mix_lambda`; plus the chosen ``TokenSampleColumns``.
 public struct TokenSampleEncoder: MDSRowEncoder {
+    /// `sample_id`: input ordinal × 65536 + aug_index + 1 (originals: + 0), independent of how many
+    /// workers wrote the dataset; the output position when the ordinal is unknown (−1).
+    public static func sampleID(_ row: TokenSample, position: Int64) -> Int64 {
+        let ordinal = row.provenance.ordinal
+        guard ordinal >= 0 else { return position }
+        return ordinal << 16 + Int64(row.provenance.augmentationIndex) + 1
+    }
+
     /// One column of a token-sample dataset.
     enum Field: CaseIterable {
         case id, sampleID, augIndex, inputIds, tokenTypeIds, length, label, kind, sourceA, sourceB, mixLambda
@@ -131,7 +140,7 @@ public struct TokenSampleEncoder: MDSRowEncoder {
         for field in fields {
             switch field {
             case .id: sample.append(int64: row.id)
-            case .sampleID: sample.append(int64: sample.sampleIndex)
+            case .sampleID: sample.append(int64: Self.sampleID(row, position: sample.sampleIndex))
             case .augIndex: sample.append(int32: row.provenance.augmentationIndex)
             case .inputIds: try sample.append(array: row.inputIds)
             case .tokenTypeIds: try sample.append(array: row.tokenTypeIds.map(Int32.init))

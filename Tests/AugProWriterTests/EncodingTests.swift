@@ -154,9 +154,10 @@ import Testing
         try MDSTest.write(rows, encoder: encoder, to: directory, compression: .zstd(level: 3), shardSize: 20_000)
         let samples = try MDSTest.pythonSamples(directory)
         try #require(samples.count == rows.count)
+        #expect(Set(samples.compactMap { MDSTest.int($0["sample_id"]) }).count == rows.count, "sample_id is unique")
         for (ordinal, (row, sample)) in zip(rows, samples).enumerated() {
             #expect(MDSTest.int(sample["id"]) == row.id)
-            #expect(MDSTest.int(sample["sample_id"]) == Int64(ordinal))
+            #expect(MDSTest.int(sample["sample_id"]) == TokenSampleEncoder.sampleID(row, position: Int64(ordinal)))
             #expect(MDSTest.int(sample["aug_index"]) == Int64(row.provenance.augmentationIndex))
             #expect(MDSTest.int(sample["length"]) == Int64(row.inputIds.count))
             #expect(MDSTest.ints(sample["input_ids"]) == row.inputIds.map(Int64.init))
