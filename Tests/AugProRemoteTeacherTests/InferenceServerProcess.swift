@@ -80,7 +80,7 @@ final class InferenceServerProcess: @unchecked Sendable {
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let pid = try spawn(python.path, arguments: arguments, log: log.path)
         let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(120)
+        let deadline = clock.now + .seconds(360)  // four models load in the Python backend; slow when the suite runs in parallel
         var port: Int?
         while clock.now < deadline {
             if port == nil, let text = try? String(contentsOf: portFile, encoding: .utf8) { port = Int(text) }
